@@ -1,0 +1,3 @@
+export { initBackend } from './init';
+export { BACKEND_CHOICES } from './types';
+export type { BackendChoice, BackendInfo, InitBackendOptions, SkippedBackend } from './types';
