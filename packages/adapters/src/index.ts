@@ -1,1 +1,2 @@
-export {};
+export { Linear } from './model/linear';
+export type { ModuleContainer } from './model/linear';

@@ -1,0 +1,79 @@
+import { DTYPE_BYTES, f32ToBf16, f32ToF16, type Dtype, type TensorData } from './dtypes';
+
+export interface TensorToWrite {
+  /** Defaults from the typed array: Float32Array -> F32, Int32Array -> I32, ... */
+  dtype?: Dtype;
+  shape: number[];
+  data: TensorData | number[];
+}
+
+function defaultDtype(data: TensorData | number[]): Dtype {
+  if (data instanceof Float64Array) return 'F64';
+  if (data instanceof Int32Array) return 'I32';
+  if (data instanceof Int16Array) return 'I16';
+  if (data instanceof Int8Array) return 'I8';
+  if (data instanceof Uint32Array) return 'U32';
+  if (data instanceof Uint16Array) return 'U16';
+  if (data instanceof Uint8Array) return 'U8';
+  if (data instanceof BigInt64Array) return 'I64';
+  if (data instanceof BigUint64Array) return 'U64';
+  return 'F32';
+}
+
+function encode(name: string, dtype: Dtype, data: TensorData | number[]): Uint8Array {
+  const floats = () => (data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>));
+  let out: ArrayBufferView;
+  switch (dtype) {
+    case 'F32': out = floats(); break;
+    case 'F64': out = data instanceof Float64Array ? data : Float64Array.from(data as ArrayLike<number>); break;
+    case 'F16': out = f32ToF16(floats()); break;
+    case 'BF16': out = f32ToBf16(floats()); break;
+    case 'I32': out = data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>); break;
+    case 'I64': out = data instanceof BigInt64Array ? data : BigInt64Array.from(Array.from(data as ArrayLike<number>, (v) => BigInt(v))); break;
+    case 'U8':
+    case 'BOOL': out = data instanceof Uint8Array ? data : Uint8Array.from(data as ArrayLike<number>); break;
+    default:
+      if (defaultDtype(data) !== dtype) throw new Error(`tensor "${name}": writing ${dtype} needs its own typed array`);
+      out = data as ArrayBufferView;
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * Serialises tensors to safetensors bytes. Names are sorted as the reference writer does, and the
+ * header is padded with spaces to a multiple of 8 so data stays aligned.
+ */
+export function serializeSafetensors(tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name];
+    const dtype = t.dtype ?? defaultDtype(t.data);
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`tensor "${name}": shape must be non-negative integers, got [${t.shape.join(', ')}]`);
+    if (t.data.length !== count) throw new Error(`tensor "${name}": shape [${t.shape.join(', ')}] holds ${count} values but data has ${t.data.length}`);
+    const bytes = encode(name, dtype, t.data);
+    if (bytes.byteLength !== count * DTYPE_BYTES[dtype]) throw new Error(`tensor "${name}": encoded ${bytes.byteLength} bytes for ${dtype} x ${count}`);
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes.byteLength] };
+    chunks.push(bytes);
+    offset += bytes.byteLength;
+  }
+  let json = JSON.stringify(header);
+  const enc = new TextEncoder();
+  let headerBytes = enc.encode(json);
+  const pad = (8 - (headerBytes.byteLength % 8)) % 8;
+  if (pad) headerBytes = enc.encode(json + ' '.repeat(pad));
+  json = '';
+  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
+  out.set(headerBytes, 8);
+  let pos = 8 + headerBytes.byteLength;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.byteLength;
+  }
+  return out;
+}
