@@ -23,10 +23,10 @@ export class Linear {
   apply(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
-      const x2 = x.reshape([-1, this.inFeatures]) as tf.Tensor2D;
+      const x2 = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
       let y: tf.Tensor = tf.matMul(x2, this.weight, false, true);
       if (this.bias) y = tf.add(y, this.bias);
-      return y.reshape([...lead, this.outFeatures]);
+      return tf.reshape(y, [...lead, this.outFeatures]);
     });
   }
 }
