@@ -1,1 +1,49 @@
-export {};
+export { DataError, formatLocation } from './errors';
+export type { DataErrorLocation } from './errors';
+export { textSource, streamSource, urlSource, splitLines, streamLines } from './readers/source';
+export type { DataSource } from './readers/source';
+export { parseJson, parseJsonArray, tryParseJson } from './readers/json';
+export type { JsonParseResult } from './readers/json';
+export { readJsonl, collectJsonl } from './readers/jsonl';
+export type { JsonlRecord } from './readers/jsonl';
+export { splitPassages } from './readers/text';
+export type { TextPassage } from './readers/text';
+export { readParlAIDialogues, dialogueExamples } from './readers/parlai';
+export type { Dialogue, DialogueExample } from './readers/parlai';
+export { checkRecord, requireNonEmpty } from './records';
+export type { FieldType, FieldSpec, RecordSchema, RecordLocation } from './records';
+export {
+  createPromptTemplate,
+  instructionTemplate,
+  checkPlaceholders,
+  TemplateError,
+  PAPER_PROMPT,
+  PAPER_PROMPT_WITH_INPUT,
+} from './template/prompt';
+export type { PromptTemplate } from './template/prompt';
+export { ChatTemplate, chatTemplateFromConfig, specialTokenFromConfig } from './template/chat';
+export type { ChatMessage, ChatTemplateOptions } from './template/chat';
+export type { TextTokenizer } from './tokenizer';
+export { encodeExample, encodePrompt, IGNORE_INDEX } from './collate/encode';
+export type { EncodeOptions, EncodedExample, PromptResponse, TruncationPolicy } from './collate/encode';
+export { padBatch, padTokenIdOf } from './collate/pad';
+export type { PaddedBatch, PadOptions, PaddingSide } from './collate/pad';
+export { tokenBlocks } from './collate/blocks';
+export type { TokenBlock } from './collate/blocks';
+export { shuffled, splitValidation, batchesOf } from './sampling';
+export type { ValidationSplit } from './sampling';
+export { TaskRegistry } from './tasks/registry';
+export { tasks, registerTask, getTask, builtinTasks } from './tasks/builtin';
+export { commonsenseTasks, parseOptions } from './tasks/commonsense';
+export { gsm8kTask, mathTasks } from './tasks/math';
+export { convai2Task, dialogueInstruction } from './tasks/dialogue';
+export { plainTextTask, tinyShakespeareTask } from './tasks/corpus';
+export { readRecords, LLM_ADAPTERS_SCHEMA } from './tasks/records';
+export type { CheckedRecord, LlmAdaptersRecord } from './tasks/records';
+export { loadTaskExamples, loadTrainValidation, resolveTask } from './tasks/load';
+export type { OpenData } from './tasks/load';
+export { exampleFormatter, resolveTemplate } from './tasks/format';
+export type { ChatFormat, FormatOptions } from './tasks/format';
+export { extractChoice, extractNumber, extractOptionLetter, parseNumber, numbersMatch } from './tasks/answers';
+export { SPLITS } from './tasks/types';
+export type { Split, MetricName, TaskKind, AnswerOption, Example, TaskDefinition } from './tasks/types';
