@@ -1,0 +1,81 @@
+import { DECAY_KINDS, type DecayKind } from '../schedule/lr-schedule';
+
+/** Which number picks the best checkpoint: validation loss (lower is better) or a named metric. */
+export type SelectBy = 'loss' | { metric: string; higherIsBetter: boolean };
+
+export interface TrainConfig {
+  /** Optimizer steps to run (each of gradientAccumulationSteps micro-batches). */
+  maxSteps: number;
+  batchSize: number;
+  gradientAccumulationSteps: number;
+  learningRate: number;
+  warmupSteps: number;
+  decay: DecayKind;
+  minLearningRateRatio: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Clip gradients to this global L2 norm; 0 turns clipping off. */
+  maxGradNorm: number;
+  /** Evaluate on the validation split every N optimizer steps (and after the last); 0 = only after the last. */
+  evalEvery: number;
+  evalBatchSize: number;
+  /** Save a resumable checkpoint every N steps (and at the end); 0 = only at the end. */
+  checkpointEvery: number;
+  seed: number;
+  shuffle: boolean;
+  selectBy: SelectBy;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  maxSteps: 100,
+  batchSize: 8,
+  gradientAccumulationSteps: 1,
+  learningRate: 1e-3,
+  warmupSteps: 0,
+  decay: 'linear',
+  minLearningRateRatio: 0,
+  weightDecay: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  maxGradNorm: 1,
+  evalEvery: 0,
+  evalBatchSize: 8,
+  checkpointEvery: 0,
+  seed: 0,
+  shuffle: true,
+  selectBy: 'loss',
+};
+
+const POSITIVE_INTS = ['maxSteps', 'batchSize', 'gradientAccumulationSteps', 'evalBatchSize'] as const;
+const NON_NEGATIVE_INTS = ['warmupSteps', 'evalEvery', 'checkpointEvery'] as const;
+const NON_NEGATIVE_NUMBERS = ['learningRate', 'weightDecay', 'epsilon', 'maxGradNorm', 'minLearningRateRatio'] as const;
+
+/** Fills defaults and rejects a bad field by name, so a typo in a config file is not silently ignored. */
+export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
+  const known = new Set(Object.keys(DEFAULT_TRAIN_CONFIG));
+  for (const key of Object.keys(partial)) {
+    if (!known.has(key)) throw new Error(`train config: unknown field "${key}" (known: ${[...known].join(', ')})`);
+  }
+  const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...stripUndefined(partial) };
+  for (const k of POSITIVE_INTS) if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`train config: ${k} must be an integer >= 1, got ${c[k]}`);
+  for (const k of NON_NEGATIVE_INTS) if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`train config: ${k} must be an integer >= 0, got ${c[k]}`);
+  for (const k of NON_NEGATIVE_NUMBERS) if (typeof c[k] !== 'number' || !Number.isFinite(c[k]) || c[k] < 0) throw new Error(`train config: ${k} must be a finite number >= 0, got ${c[k]}`);
+  if (c.minLearningRateRatio > 1) throw new Error(`train config: minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
+  for (const k of ['beta1', 'beta2'] as const) if (!(c[k] >= 0 && c[k] < 1)) throw new Error(`train config: ${k} must be in [0, 1), got ${c[k]}`);
+  if (!DECAY_KINDS.includes(c.decay)) throw new Error(`train config: decay must be one of ${DECAY_KINDS.join(', ')}, got "${c.decay}"`);
+  if (!Number.isInteger(c.seed)) throw new Error(`train config: seed must be an integer, got ${c.seed}`);
+  if (c.selectBy !== 'loss' && (typeof c.selectBy !== 'object' || typeof c.selectBy.metric !== 'string')) {
+    throw new Error(`train config: selectBy must be "loss" or { metric: string, higherIsBetter: boolean }, got ${JSON.stringify(c.selectBy)}`);
+  }
+  return c;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Fields a resumed run must share with the run that wrote the checkpoint, or its curve differs. */
+export const RESUME_INVARIANT_FIELDS = ['batchSize', 'gradientAccumulationSteps', 'seed', 'shuffle'] as const;

@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchTensors, disposeBatch } from '../data/batch';
+import type { TrainExample } from '../data/example';
+import { maskedTokenLossSum, scoredTokenCount } from '../loss/causal-lm-loss';
+import type { CausalLM } from './model';
+
+export interface LossReport {
+  /** Mean cross-entropy per scored token (nats). */
+  loss: number;
+  perplexity: number;
+  tokens: number;
+}
+
+/** Token-weighted mean loss over examples, in batches, without gradients. */
+export function evaluateLoss(model: CausalLM, examples: readonly TrainExample[], batchSize: number): LossReport {
+  let sum = 0;
+  let tokens = 0;
+  for (let i = 0; i < examples.length; i += batchSize) {
+    const chunk = examples.slice(i, i + batchSize);
+    const batch = batchTensors(chunk);
+    const s = tf.tidy(() => maskedTokenLossSum(model.forward(batch.inputIds, { attentionMask: batch.attentionMask }), batch.inputIds, batch.lossMask));
+    sum += s.dataSync()[0];
+    s.dispose();
+    disposeBatch(batch);
+    tokens += scoredTokenCount(chunk.map((e) => e.lossMask));
+  }
+  const loss = tokens > 0 ? sum / tokens : NaN;
+  return { loss, perplexity: Math.exp(loss), tokens };
+}
