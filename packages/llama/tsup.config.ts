@@ -8,4 +8,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   splitting: false,
+  // embeddedModelDir resolves from import.meta.url, which the CommonJS build needs shimmed.
+  shims: true,
 });

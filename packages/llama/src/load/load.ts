@@ -1,0 +1,122 @@
+import { SafetensorsReader, urlSource } from '@smoa/safetensors';
+import { parseLlamaConfig, type LlamaConfig } from '../config';
+import { LlamaForCausalLM } from '../model/causal-lm';
+import { createTokenizer, type TextTokenizer } from '../tokenizer/tokenizer';
+import { shardedSource, type TensorSource } from './tensor-source';
+import { loadWeights } from './weights';
+
+/** The files of a Hugging Face model directory, wherever they live (disk, a web server, ...). */
+export interface ModelFiles {
+  /** The directory or base URL, naming the model in errors. */
+  readonly name: string;
+  /** The full name of one file, for errors. */
+  path(file: string): string;
+  /** A file's text, or undefined when it does not exist. */
+  readText(file: string): Promise<string | undefined>;
+  exists(file: string): Promise<boolean>;
+  openSafetensors(file: string): Promise<SafetensorsReader>;
+}
+
+export interface LoadLlamaOptions {
+  /** Make every weight a trainable variable (full fine-tuning) instead of frozen tensors. */
+  fullFineTuning?: boolean;
+  /** Load tokenizer.json when present (default true). */
+  tokenizer?: boolean;
+}
+
+export interface LoadedLlama {
+  model: LlamaForCausalLM;
+  config: LlamaConfig;
+  /** Present when the directory has a tokenizer.json. */
+  tokenizer?: TextTokenizer;
+}
+
+async function readJson(files: ModelFiles, file: string): Promise<unknown | undefined> {
+  const text = await files.readText(file);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${files.path(file)}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Opens model.safetensors, or every shard that model.safetensors.index.json names. */
+export async function openWeights(files: ModelFiles): Promise<TensorSource> {
+  const indexFile = 'model.safetensors.index.json';
+  const index = await readJson(files, indexFile);
+  if (index === undefined) {
+    if (!(await files.exists('model.safetensors'))) throw new Error(`${files.name}: has neither model.safetensors nor ${indexFile}`);
+    return shardedSource([await files.openSafetensors('model.safetensors')]);
+  }
+  const map = (index as { weight_map?: unknown }).weight_map;
+  if (!map || typeof map !== 'object' || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string')) {
+    throw new Error(`${files.path(indexFile)}: field "weight_map" must be an object mapping tensor names to shard file names`);
+  }
+  const shards = [...new Set(Object.values(map as Record<string, string>))];
+  for (const s of shards) {
+    if (s.includes('/') || s.includes('\\') || s === '..') throw new Error(`${files.path(indexFile)}: shard name "${s}" must be a file name in the same directory`);
+  }
+  const readers: SafetensorsReader[] = [];
+  try {
+    for (const s of shards) readers.push(await files.openSafetensors(s));
+  } catch (err) {
+    await Promise.all(readers.map((r) => r.close()));
+    throw err;
+  }
+  const byReader = new Map(readers.map((r, i) => [r, shards[i]]));
+  return shardedSource(readers, { map: map as Record<string, string>, file: files.path(indexFile), shardName: (r) => byReader.get(r)! });
+}
+
+/**
+ * Builds a Llama from a model directory's files: config.json, the weights (one file or shards, read
+ * tensor by tensor) and, when present, tokenizer.json with tokenizer_config.json.
+ */
+export async function loadLlamaFiles(files: ModelFiles, options: LoadLlamaOptions = {}): Promise<LoadedLlama> {
+  const rawConfig = await readJson(files, 'config.json');
+  if (rawConfig === undefined) throw new Error(`${files.path('config.json')}: no such file (a Hugging Face model directory needs config.json)`);
+  const config = parseLlamaConfig(rawConfig, files.path('config.json'));
+  const source = await openWeights(files);
+  let model: LlamaForCausalLM;
+  try {
+    model = new LlamaForCausalLM(config, await loadWeights(config, source, files.name), files.name);
+  } finally {
+    await source.close();
+  }
+  if (options.fullFineTuning) model.enableFullFineTuning();
+  let tokenizer: TextTokenizer | undefined;
+  if (options.tokenizer ?? true) {
+    const tokJson = await readJson(files, 'tokenizer.json');
+    if (tokJson !== undefined) {
+      const tokConfig = (await readJson(files, 'tokenizer_config.json')) ?? {};
+      tokenizer = createTokenizer(tokJson, tokConfig, config, files.path('tokenizer.json'));
+    }
+  }
+  return { model, config, tokenizer };
+}
+
+/** Files served over HTTP(S) under `baseUrl` (a browser page loading the model it serves). */
+export function urlFiles(baseUrl: string, init?: RequestInit): ModelFiles {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const path = (file: string) => new URL(file, base).toString();
+  return {
+    name: baseUrl,
+    path,
+    async readText(file) {
+      const res = await fetch(path(file), init);
+      if (res.status === 404) return undefined;
+      if (!res.ok) throw new Error(`${path(file)}: HTTP ${res.status} ${res.statusText}`);
+      return res.text();
+    },
+    async exists(file) {
+      const res = await fetch(path(file), { ...init, method: 'HEAD' });
+      return res.ok;
+    },
+    openSafetensors: async (file) => SafetensorsReader.open(await urlSource(path(file), init)),
+  };
+}
+
+/** loadLlama for a model served over HTTP: `loadLlamaFromUrl('/models/stories260K/')`. */
+export function loadLlamaFromUrl(baseUrl: string, options: LoadLlamaOptions & { fetchInit?: RequestInit } = {}): Promise<LoadedLlama> {
+  return loadLlamaFiles(urlFiles(baseUrl, options.fetchInit), options);
+}

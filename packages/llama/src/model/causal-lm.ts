@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Linear } from '@smoa/adapters';
+import type { LlamaConfig } from '../config';
+import { generate, type GenerateOptions } from '../generate/generate';
+import { LlamaModelCore, type LlamaWeights } from './llama';
+import { positionsFromMask } from './positions';
+
+export interface ForwardOptions {
+  /** [B, T], 1 for a token and 0 for padding (left padding for generation-style batches). */
+  attentionMask?: tf.Tensor2D;
+}
+
+/**
+ * LlamaForCausalLM on TensorFlow.js: the causal-LM contract the trainer and evaluators consume
+ * (forward, generate, trainableVariables) on top of the model definition in ./llama.ts.
+ * Base weights are plain tensors, so gradients reach only adapter variables unless
+ * `enableFullFineTuning()` turns every weight into a variable.
+ */
+export class LlamaForCausalLM extends LlamaModelCore {
+  private fullFineTuning = false;
+
+  constructor(
+    config: LlamaConfig,
+    weights: LlamaWeights,
+    /** Names the model in errors: the directory or URL it came from. */
+    readonly name = 'llama',
+  ) {
+    super(config, weights);
+  }
+
+  /** logits [B, T, vocab]. With a mask, positions count real tokens only, so a left-padded row gets the logits it would get alone. */
+  forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    const [B, T] = this.checkIds(ids);
+    const mask = options.attentionMask;
+    if (mask && (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T)) {
+      throw new Error(`${this.name}: attentionMask has shape [${mask.shape.join(', ')}]; expected [${B}, ${T}] like the ids`);
+    }
+    const maskValues = mask ? Int32Array.from(mask.dataSync()) : new Int32Array(B * T).fill(1);
+    if (maskValues.some((m) => m !== 0 && m !== 1)) throw new Error(`${this.name}: attentionMask must hold only 0 and 1`);
+    return tf.tidy(() => {
+      const positions = tf.tensor2d(positionsFromMask(maskValues, B, T), [B, T], 'int32');
+      const keyMask = tf.tensor2d(maskValues, [B, T], 'int32');
+      return this.lmHead(this.decode(ids, { positions, keyMask }).hidden);
+    });
+  }
+
+  /** New tokens per prompt (prompts may differ in length). Temperature 0 (the default) is greedy. */
+  generate(prompts: number[][], options: GenerateOptions): Promise<number[][]> {
+    return generate(this, prompts, options);
+  }
+
+  /** Adapter variables attached to the projections, or every weight in full fine-tuning mode. */
+  trainableVariables(): tf.Variable[] {
+    const found = new Set<tf.Variable>();
+    if (this.fullFineTuning) {
+      for (const t of this.weightTensors()) if (t instanceof tf.Variable) found.add(t);
+    }
+    for (const [, linear] of this.namedLinears()) for (const v of adapterVariables(linear)) found.add(v);
+    return [...found];
+  }
+
+  /** Turns every base weight into a trainable variable (once; the plain tensors are released). */
+  enableFullFineTuning(): void {
+    if (this.fullFineTuning) return;
+    const w = this.weights;
+    const toVar = <T extends tf.Tensor>(t: T, name: string): T => {
+      const v = tf.variable(t, true, `${this.name}/${name}`) as unknown as T;
+      t.dispose();
+      return v;
+    };
+    w.embedTokens = toVar(w.embedTokens, 'model.embed_tokens.weight');
+    w.norm = toVar(w.norm, 'model.norm.weight');
+    for (const [i, layer] of w.layers.entries()) {
+      layer.inputLayernorm = toVar(layer.inputLayernorm, `model.layers.${i}.input_layernorm.weight`);
+      layer.postAttentionLayernorm = toVar(layer.postAttentionLayernorm, `model.layers.${i}.post_attention_layernorm.weight`);
+    }
+    for (const [path, linear] of this.namedLinears()) {
+      linear.weight = toVar(linear.weight, `${path}.weight`);
+      if (linear.bias) linear.bias = toVar(linear.bias, `${path}.bias`);
+    }
+    this.fullFineTuning = true;
+  }
+
+  get isFullFineTuning(): boolean {
+    return this.fullFineTuning;
+  }
+
+  /** Throws a clear error for ids that are not int32 [B, T], out of the vocabulary, or too long. */
+  checkIds(ids: tf.Tensor): [number, number] {
+    if (ids.rank !== 2 || ids.dtype !== 'int32') {
+      throw new Error(`${this.name}: ids must be an int32 tensor [batch, time]; got ${ids.dtype} [${ids.shape.join(', ')}]`);
+    }
+    const [B, T] = ids.shape as [number, number];
+    this.checkLength(T);
+    const values = ids.dataSync();
+    for (let i = 0; i < values.length; i++) this.checkToken(values[i], `[${Math.floor(i / T)}, ${i % T}]`);
+    return [B, T];
+  }
+
+  checkToken(id: number, at: string): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) {
+      throw new Error(`${this.name}: token id ${id} at ${at} is outside the vocabulary (vocab_size ${this.config.vocabSize})`);
+    }
+  }
+
+  checkLength(positions: number, what = 'input'): void {
+    const max = this.config.maxPositionEmbeddings;
+    if (positions > max) throw new Error(`${this.name}: ${what} needs ${positions} positions but max_position_embeddings is ${max}`);
+  }
+
+  /** Every weight tensor once (tied embeddings are one tensor). */
+  weightTensors(): tf.Tensor[] {
+    const w = this.weights;
+    const out = new Set<tf.Tensor>([w.embedTokens, w.norm]);
+    for (const l of w.layers) {
+      out.add(l.inputLayernorm);
+      out.add(l.postAttentionLayernorm);
+    }
+    for (const [, linear] of this.namedLinears()) {
+      out.add(linear.weight);
+      if (linear.bias) out.add(linear.bias);
+    }
+    return [...out];
+  }
+
+  /** Number of base weights (parameters), counting tied embeddings once. */
+  numParameters(): number {
+    return this.weightTensors().reduce((n, t) => n + t.size, 0);
+  }
+
+  override dispose(): void {
+    for (const t of this.weightTensors()) t.dispose();
+    super.dispose();
+  }
+}
+
+/**
+ * Trainable variables an adapter library hung on a projection. Duck-typed so this package does not
+ * depend on how @smoa/adapters attaches its layers: a `trainableVariables` list or method on the Linear
+ * itself or on the adapter layer(s) it carries.
+ */
+function adapterVariables(linear: Linear): tf.Variable[] {
+  const out: tf.Variable[] = [];
+  const visit = (o: unknown, depth: number): void => {
+    if (!o || typeof o !== 'object' || depth > 2) return;
+    const tv = (o as { trainableVariables?: unknown }).trainableVariables;
+    const list = typeof tv === 'function' ? (tv as () => unknown).call(o) : tv;
+    if (Array.isArray(list)) for (const v of list) if (v instanceof tf.Variable && v.trainable) out.push(v);
+    const { adapter, adapters } = o as { adapter?: unknown; adapters?: unknown };
+    if (adapter) visit(adapter, depth + 1);
+    if (adapters instanceof Map) for (const a of adapters.values()) visit(a, depth + 1);
+    else if (Array.isArray(adapters)) for (const a of adapters) visit(a, depth + 1);
+    else if (adapters && typeof adapters === 'object') for (const a of Object.values(adapters)) visit(a, depth + 1);
+  };
+  visit(linear, 0);
+  return out;
+}

@@ -1,0 +1,65 @@
+import { Tokenizer } from '@huggingface/tokenizers';
+
+/** The tokenizer shape @smoa/datasets consumes (structural; this package does not import datasets). */
+export interface TextTokenizer {
+  /** addSpecialTokens defaults to false: callers add BOS/EOS explicitly. */
+  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
+  decode(ids: number[], options?: { skipSpecialTokens?: boolean }): string;
+  readonly vocabSize: number;
+  readonly bosTokenId?: number;
+  readonly eosTokenId?: number;
+  readonly padTokenId?: number;
+  readonly chatTemplate?: string;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Wraps a Hugging Face tokenizer.json (and tokenizer_config.json) through @huggingface/tokenizers.
+ * Special token ids come from tokenizer_config.json, falling back to the model's config.json ids.
+ * `where` names the files in errors.
+ */
+export function createTokenizer(
+  tokenizerJson: unknown,
+  tokenizerConfig: unknown = {},
+  fallback: { bosTokenId?: number; eosTokenId?: number | number[]; padTokenId?: number } = {},
+  where = 'tokenizer.json',
+): TextTokenizer {
+  if (!tokenizerJson || typeof tokenizerJson !== 'object' || !('model' in tokenizerJson)) {
+    throw new Error(`${where}: not a Hugging Face tokenizer.json (no "model" section)`);
+  }
+  const cfg = (tokenizerConfig ?? {}) as Json;
+  let tok: Tokenizer;
+  try {
+    tok = new Tokenizer(tokenizerJson, cfg);
+  } catch (err) {
+    throw new Error(`${where}: @huggingface/tokenizers cannot load it: ${(err as Error).message}`);
+  }
+  const vocab = tok.get_vocab(true);
+  let vocabSize = 0;
+  for (const id of vocab.values()) vocabSize = Math.max(vocabSize, id + 1);
+  const special = (field: string): number | undefined => {
+    const v = cfg[field];
+    const content = typeof v === 'string' ? v : v && typeof v === 'object' ? (v as { content?: unknown }).content : undefined;
+    return typeof content === 'string' ? tok.token_to_id(content) : undefined;
+  };
+  const first = (v: number | number[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const chatTemplate = typeof cfg.chat_template === 'string' ? cfg.chat_template : undefined;
+  return {
+    vocabSize,
+    bosTokenId: special('bos_token') ?? fallback.bosTokenId,
+    eosTokenId: special('eos_token') ?? first(fallback.eosTokenId),
+    padTokenId: special('pad_token') ?? fallback.padTokenId,
+    chatTemplate,
+    encode: (text, options = {}) => tok.encode(text, { add_special_tokens: options.addSpecialTokens ?? false }).ids,
+    decode: (ids, options = {}) => {
+      if (ids.length === 0) return '';
+      for (const id of ids) {
+        if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+          throw new Error(`${where}: cannot decode token id ${id}: outside the vocabulary (0..${vocabSize - 1})`);
+        }
+      }
+      return tok.decode(ids, { skip_special_tokens: options.skipSpecialTokens ?? false });
+    },
+  };
+}
