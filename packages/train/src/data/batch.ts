@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainExample } from './example';
+import type { MaskedExample } from './example';
 
 export interface BatchTensors {
   inputIds: tf.Tensor2D;
@@ -11,7 +11,7 @@ export interface BatchTensors {
  * Right-pads examples to the longest one (pad id 0, attention 0, loss 0). Right padding leaves every
  * real token's causal context untouched, so padded and unpadded losses agree.
  */
-export function batchTensors(examples: readonly TrainExample[], padId = 0): BatchTensors {
+export function batchTensors(examples: readonly MaskedExample[], padId = 0): BatchTensors {
   const width = Math.max(...examples.map((e) => e.inputIds.length));
   const n = examples.length * width;
   const ids = new Int32Array(n).fill(padId);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchTensors, disposeBatch } from '../data/batch';
-import type { TrainExample } from '../data/example';
+import { validateExamples, type TrainExample } from '../data/example';
 import { maskedTokenLossSum, scoredTokenCount } from '../loss/causal-lm-loss';
 import type { CausalLM } from './model';
 
@@ -12,7 +12,9 @@ export interface LossReport {
 }
 
 /** Token-weighted mean loss over examples, in batches, without gradients. */
-export function evaluateLoss(model: CausalLM, examples: readonly TrainExample[], batchSize: number): LossReport {
+export function evaluateLoss(model: CausalLM, data: readonly TrainExample[], batchSize: number): LossReport {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`evaluateLoss: batchSize must be an integer >= 1, got ${batchSize}`);
+  const examples = validateExamples(data, 'examples', model.config.vocabSize);
   let sum = 0;
   let tokens = 0;
   for (let i = 0; i < examples.length; i += batchSize) {

@@ -181,6 +181,17 @@ describe('train', () => {
     model.dispose();
   });
 
+  it('takes @smoa/datasets-style labels (-100 = not scored) as well as a loss mask', () => {
+    const model = new TinyLM();
+    const asLabels = validSet.map((e) => ({ inputIds: e.inputIds, labels: e.inputIds.map((id, t) => (e.lossMask[t] ? id : -100)) }));
+    const a = evaluateLoss(model, validSet, 4);
+    const b = evaluateLoss(model, asLabels, 4);
+    expect(b.tokens).toBe(a.tokens);
+    expect(b.loss).toBeCloseTo(a.loss, 6);
+    expect(() => evaluateLoss(model, [{ inputIds: [1, 2, 3], labels: [-100, -100, -100] }], 4)).toThrow(/examples\[0\]: labels marks no token after the first/);
+    model.dispose();
+  });
+
   it('rejects bad configuration, data and resumes with errors that name the field', async () => {
     const model = new TinyLM();
     await expect(train({ model, train: trainSet, config: { batchSize: 0 } })).rejects.toThrow(/batchSize must be an integer >= 1, got 0/);

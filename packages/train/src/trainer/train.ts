@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchTensors, disposeBatch } from '../data/batch';
 import { DataCursor } from '../data/cursor';
-import { validateExamples, type TrainExample } from '../data/example';
+import { validateExamples, type MaskedExample, type TrainExample } from '../data/example';
 import { maskedTokenLossSum, scoredTokenCount } from '../loss/causal-lm-loss';
 import { AdamW } from '../optim/adamw';
 import { clipByGlobalNorm } from '../optim/clip';
@@ -62,8 +62,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, store } = options;
   const variables = model.trainableVariables();
   if (variables.length === 0) throw new Error('the model has no trainable variables: inject an adapter or choose full fine-tuning');
-  validateExamples(options.train, 'train', model.config.vocabSize);
-  if (options.validation) validateExamples(options.validation, 'validation', model.config.vocabSize);
+  const trainSet = validateExamples(options.train, 'train', model.config.vocabSize);
+  const validation = options.validation ? validateExamples(options.validation, 'validation', model.config.vocabSize) : undefined;
   if (config.selectBy !== 'loss' && !options.metric) {
     throw new Error(`train: selectBy names metric "${config.selectBy.metric}" but no metric function was given`);
   }
@@ -137,8 +137,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         decay: config.decay,
         minRatio: config.minLearningRateRatio,
       });
-      const micro: TrainExample[][] = [];
-      for (let k = 0; k < config.gradientAccumulationSteps; k++) micro.push(cursor.next(config.batchSize).map((i) => options.train[i]));
+      const micro: MaskedExample[][] = [];
+      for (let k = 0; k < config.gradientAccumulationSteps; k++) micro.push(cursor.next(config.batchSize).map((i) => trainSet[i]));
       const tokens = micro.reduce((n, group) => n + scoredTokenCount(group.map((e) => e.lossMask)), 0);
       const inputTokens = micro.reduce((n, group) => n + group.reduce((m, e) => m + e.inputIds.length, 0), 0);
 
@@ -181,8 +181,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await emit({ type: 'step', step, epoch: cursor.position.epoch, loss, learningRate: optimizer.learningRate, gradNorm: norm, tokens, inputTokens, elapsedMs: Date.now() - started });
 
       const atEnd = step === config.maxSteps;
-      if (options.validation && options.validation.length > 0 && ((config.evalEvery > 0 && step % config.evalEvery === 0) || atEnd)) {
-        const report = evaluateLoss(model, options.validation, config.evalBatchSize);
+      if (validation && validation.length > 0 && ((config.evalEvery > 0 && step % config.evalEvery === 0) || atEnd)) {
+        const report = evaluateLoss(model, validation, config.evalBatchSize);
         const metric = options.metric ? await options.metric(model) : undefined;
         const selectBy = config.selectBy;
         const score = selectBy === 'loss' ? report.loss : metric;
