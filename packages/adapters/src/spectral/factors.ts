@@ -1,0 +1,56 @@
+import { eighSymmetric } from './eigh';
+import { matMulABt, transpose } from './gemm';
+
+/**
+ * Thin SVD W = U diag(s) V^T of a row-major [out, in] matrix in float64, obtained from one symmetric
+ * eigen-decomposition of the smaller Gram matrix. One side comes out orthonormal (the eigenvectors);
+ * the other comes out already multiplied by s (W V = U s or W^T U = V s), which is all the spectral
+ * score and the subspace masks need, so no division by a possibly tiny singular value happens here.
+ *
+ * Factors are stored transposed (row j is singular direction j) so later loops run along rows.
+ */
+export interface SpectralFactors {
+  out: number;
+  in: number;
+  /** q = min(out, in). */
+  q: number;
+  /** Singular values, descending. */
+  s: Float64Array;
+  /** [q, out]: row j is s_j u_j. */
+  uScaled: Float64Array;
+  /** [q, in]: row j is s_j v_j. */
+  vScaled: Float64Array;
+  /** Which side is orthonormal: 'u' when out <= in (eigenvectors of W W^T), else 'v'. */
+  unitSide: 'u' | 'v';
+  /** [q, out] or [q, in]: the orthonormal side, row j a unit vector. */
+  unit: Float64Array;
+}
+
+export function spectralFactors(weight: ArrayLike<number>, out: number, inn: number): SpectralFactors {
+  const w = Float64Array.from(weight);
+  if (out <= inn) {
+    const { values, vectors } = eighSymmetric(matMulABt(w, w, out, out, inn, true), out);
+    const wt = transpose(w, out, inn);
+    // vScaled[j] = W^T u_j = s_j v_j.
+    const vScaled = matMulABt(vectors, wt, out, inn, out);
+    return { out, in: inn, q: out, s: singular(values), uScaled: scaleRows(vectors, values, out), vScaled, unitSide: 'u', unit: vectors };
+  }
+  const wt = transpose(w, out, inn);
+  const { values, vectors } = eighSymmetric(matMulABt(wt, wt, inn, inn, out, true), inn);
+  const uScaled = matMulABt(vectors, w, inn, out, inn);
+  return { out, in: inn, q: inn, s: singular(values), uScaled, vScaled: scaleRows(vectors, values, inn), unitSide: 'v', unit: vectors };
+}
+
+function singular(values: Float64Array): Float64Array {
+  return values.map((v) => Math.sqrt(Math.max(v, 0)));
+}
+
+function scaleRows(vectors: Float64Array, values: Float64Array, q: number): Float64Array {
+  const n = vectors.length / q;
+  const outRows = new Float64Array(vectors.length);
+  for (let j = 0; j < q; j++) {
+    const sj = Math.sqrt(Math.max(values[j], 0));
+    for (let i = 0; i < n; i++) outRows[j * n + i] = vectors[j * n + i] * sj;
+  }
+  return outRows;
+}

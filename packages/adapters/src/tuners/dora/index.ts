@@ -1,0 +1,16 @@
+import type { Tuner } from '../types';
+import { doraFromPeft, doraToPeft, resolveDoRAConfig, type DoRAConfig } from './config';
+import { DoRALayer } from './layer';
+
+export const doraTuner: Tuner<DoRAConfig> = {
+  method: 'dora',
+  peftType: 'LORA',
+  claims: (p) => p.use_dora === true,
+  resolve: resolveDoRAConfig,
+  create: (config, base) => new DoRALayer(resolveDoRAConfig(config), base),
+  toPeft: (config) => doraToPeft(resolveDoRAConfig(config)),
+  fromPeft: doraFromPeft,
+};
+
+export { DoRALayer } from './layer';
+export type { DoRAConfig } from './config';

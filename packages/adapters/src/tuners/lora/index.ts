@@ -1,0 +1,16 @@
+import type { Tuner } from '../types';
+import { loraFromPeft, loraToPeft, resolveLoRAConfig, type LoRAConfig } from './config';
+import { LoRALayer } from './layer';
+
+export const loraTuner: Tuner<LoRAConfig> = {
+  method: 'lora',
+  peftType: 'LORA',
+  claims: (p) => p.use_dora !== true,
+  resolve: resolveLoRAConfig,
+  create: (config, base) => new LoRALayer(resolveLoRAConfig(config), base),
+  toPeft: (config) => loraToPeft(resolveLoRAConfig(config)),
+  fromPeft: loraFromPeft,
+};
+
+export { LoRALayer } from './layer';
+export type { LoRAConfig } from './config';

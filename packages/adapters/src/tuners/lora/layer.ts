@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { spectralFactors } from '../../spectral/factors';
+import { BaseAdapterLayer, kaimingUniform } from '../shared/base-layer';
+import type { BaseWeights } from '../types';
+import type { ResolvedLoRAConfig } from './config';
+
+/** What LoRA-shaped methods (LoRA, DoRA) share. */
+export interface LoRAFamilyConfig {
+  method: string;
+  r: number;
+  alpha: number;
+  dropout: number;
+  rslora: boolean;
+  init?: 'default' | 'gaussian' | 'pissa';
+}
+
+/** LoRA: dW = s B A with s = alpha / r (alpha / sqrt(r) for rsLoRA). */
+export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends BaseAdapterLayer<C> {
+  protected readonly a: tf.Variable<tf.Rank.R2>;
+  protected readonly b: tf.Variable<tf.Rank.R2>;
+  protected readonly scale: number;
+  /** PiSSA replaces the frozen weight by its residual W - s B0 A0. */
+  private readonly residual?: tf.Tensor2D;
+
+  constructor(config: C, base: BaseWeights) {
+    const values = base.weight.dataSync();
+    super(config, base, values);
+    const { r } = config;
+    this.scale = config.rslora ? config.alpha / Math.sqrt(r) : config.alpha / r;
+    if (config.init === 'pissa') {
+      const [a, b] = pissaFactors(values, this.outFeatures, this.inFeatures, r, this.scale);
+      this.a = this.addParam('lora_A.weight', a);
+      this.b = this.addParam('lora_B.weight', b);
+      this.residual = this.keep(tf.tidy(() => tf.sub(this.weight, tf.mul(tf.matMul(this.b, this.a), this.scale)) as tf.Tensor2D));
+    } else {
+      const a = config.init === 'gaussian' ? tf.randomNormal<tf.Rank.R2>([r, this.inFeatures], 0, 1 / r) : kaimingUniform(r, this.inFeatures);
+      this.a = this.addParam('lora_A.weight', a);
+      this.b = this.addParam('lora_B.weight', tf.zeros<tf.Rank.R2>([this.outFeatures, r]));
+    }
+  }
+
+  protected override get baseWeight(): tf.Tensor2D {
+    return this.residual ?? this.weight;
+  }
+
+  /** s (x A^T) B^T: the low-rank path, never an [out, in] matrix. */
+  protected update(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.mul(tf.matMul(tf.matMul(x, this.a, false, true), this.b, false, true), this.scale);
+  }
+
+  protected forward(x2: tf.Tensor2D, dropped: tf.Tensor2D | undefined): tf.Tensor2D {
+    return tf.add(this.baseOutput(x2), this.update(dropped ?? x2));
+  }
+
+  deltaWeight(): tf.Tensor2D {
+    // Relative to the caller's W: for PiSSA that includes the residual swap.
+    return tf.tidy(() => {
+      const d = tf.mul(tf.matMul(this.b, this.a), this.scale) as tf.Tensor2D;
+      return this.residual ? tf.add(d, tf.sub(this.residual, this.weight)) : d;
+    });
+  }
+}
+
+/**
+ * PiSSA: A = sqrt(S_r / s) V_r^T, B = U_r sqrt(S_r / s), so s B A is W's best rank-r part (PEFT's
+ * pissa_init). Singular triplets come from the float64 eigensolver.
+ */
+function pissaFactors(values: ArrayLike<number>, out: number, inn: number, r: number, scale: number): [tf.Tensor2D, tf.Tensor2D] {
+  const f = spectralFactors(values, out, inn);
+  if (r > f.q) throw new Error(`LoRA adapter: PiSSA needs r <= min(out, in) = ${f.q}, got r = ${r}`);
+  const a = new Float32Array(r * inn);
+  const b = new Float32Array(out * r);
+  for (let j = 0; j < r; j++) {
+    const s = f.s[j];
+    const root = Math.sqrt(s / scale);
+    // One side is unit, the other carries s: divide it out (a zero singular value leaves a zero pair).
+    for (let i = 0; i < inn; i++) {
+      const v = f.unitSide === 'v' ? f.unit[j * inn + i] : s > 0 ? f.vScaled[j * inn + i] / s : 0;
+      a[j * inn + i] = root * v;
+    }
+    for (let i = 0; i < out; i++) {
+      const u = f.unitSide === 'u' ? f.unit[j * out + i] : s > 0 ? f.uScaled[j * out + i] / s : 0;
+      b[i * r + j] = root * u;
+    }
+  }
+  return [tf.tensor2d(a, [r, inn]), tf.tensor2d(b, [out, r])];
+}

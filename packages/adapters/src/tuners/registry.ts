@@ -1,0 +1,41 @@
+import { doraTuner } from './dora';
+import { hiraTuner } from './hira';
+import { loraTuner } from './lora';
+import { meloraTuner } from './melora';
+import { smoaTuner } from './smoa';
+import type { AdapterLayer, BaseWeights, ModuleExtras, Tuner } from './types';
+
+/** Every method, one line each. Adding a method = adding its folder and a line here. */
+export const TUNERS = [smoaTuner, loraTuner, hiraTuner, meloraTuner, doraTuner] as const;
+
+type ConfigOf<T> = T extends Tuner<infer C> ? C : never;
+
+/** Union of every method's config, discriminated by `method`. */
+export type AdapterConfig = ConfigOf<(typeof TUNERS)[number]>;
+export type AdapterMethod = AdapterConfig['method'];
+
+export const ADAPTER_METHODS: readonly AdapterMethod[] = TUNERS.map((t) => t.method);
+
+export function tunerFor(method: unknown): Tuner<AdapterConfig> {
+  const t = TUNERS.find((x) => x.method === method);
+  if (!t) throw new Error(`adapter config: "method" must be one of ${ADAPTER_METHODS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(method)}`);
+  return t as unknown as Tuner<AdapterConfig>;
+}
+
+/** The tuner that reads an adapter_config.json with this peft_type (LoRA and DoRA share "LORA"). */
+export function tunerForPeft(peft: Record<string, unknown>, where: string): Tuner<AdapterConfig> {
+  const type = peft.peft_type;
+  const t = TUNERS.find((x) => x.peftType === type && x.claims(peft));
+  if (!t) {
+    const known = [...new Set(TUNERS.map((x) => x.peftType))];
+    throw new Error(`${where}: "peft_type" must be one of ${known.map((k) => `"${k}"`).join(', ')}, got ${JSON.stringify(type)}`);
+  }
+  return t as unknown as Tuner<AdapterConfig>;
+}
+
+/** Builds an adapter layer around a frozen [out, in] weight (and optional bias). */
+export function createAdapter(config: AdapterConfig, base: BaseWeights, extras?: ModuleExtras): AdapterLayer {
+  if (config === null || typeof config !== 'object') throw new Error('adapter config: expected an object with a "method" field');
+  if (!base || !(base.weight && Array.isArray(base.weight.shape))) throw new Error('createAdapter: base "weight" must be a tf.Tensor2D [out, in]');
+  return tunerFor(config.method).create(config, base, extras);
+}

@@ -1,0 +1,17 @@
+import type { Tuner } from '../types';
+import { resolveSMoAConfig, smoaFromPeft, smoaToPeft, type SMoAConfig } from './config';
+import { SMoALayer } from './layer';
+
+export const smoaTuner: Tuner<SMoAConfig> = {
+  method: 'smoa',
+  peftType: 'SMOA',
+  claims: () => true,
+  resolve: resolveSMoAConfig,
+  create: (config, base, extras) => new SMoALayer(resolveSMoAConfig(config), base, extras),
+  toPeft: (config) => smoaToPeft(resolveSMoAConfig(config)),
+  fromPeft: smoaFromPeft,
+};
+
+export { SMoALayer } from './layer';
+export type { SMoABlock } from './layer';
+export type { SMoAConfig } from './config';

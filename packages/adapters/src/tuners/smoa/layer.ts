@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { spectralFactors, type SpectralFactors } from '../../spectral/factors';
+import { BaseAdapterLayer, kaimingUniform } from '../shared/base-layer';
+import { modulatedDelta, modulatedForward, type ModulatedSpec } from '../shared/modulated';
+import { checkNumBlocks, resolveBranchRanks } from '../shared/validate';
+import type { BaseWeights, ModuleExtras } from '../types';
+import type { ResolvedSMoAConfig } from './config';
+import { bounds, checkOrder, energyGroups, spectralOrders } from './partition';
+
+export interface SMoABlock {
+  /** Rows of W in this block, in score order. */
+  rows: Int32Array;
+  /** Columns of W in this block, in score order. */
+  cols: Int32Array;
+}
+
+const WHERE = 'SMoA adapter';
+
+/**
+ * SMoA on one projection. 'blocks': K spectral blocks of W (rows and columns ordered by their
+ * energy-weighted mean singular index, split into K chunks, chunk k of rows paired with chunk k of
+ * columns), each with its own low-rank factor modulating the frozen anchor W[R_k, C_k].
+ * 'subspaces': K full-size branches modulating the spectral pieces M_k of W.
+ */
+export class SMoALayer extends BaseAdapterLayer<ResolvedSMoAConfig> {
+  readonly blocks: SMoABlock[];
+  readonly branchRanks: number[];
+  private readonly spec: ModulatedSpec;
+  private readonly as: tf.Variable<tf.Rank.R2>[] = [];
+  private readonly bs: tf.Variable<tf.Rank.R2>[] = [];
+  private readonly orders?: { rowOrder: Int32Array; colOrder: Int32Array };
+
+  constructor(config: ResolvedSMoAConfig, base: BaseWeights, extras?: ModuleExtras) {
+    const values = base.weight.dataSync();
+    super(config, base, values);
+    const [out, inn] = [this.outFeatures, this.inFeatures];
+    const K = checkNumBlocks(WHERE, config.numBlocks, out, inn);
+    this.branchRanks = resolveBranchRanks(WHERE, config.r, K, config.branchRanks);
+    const scale = config.alpha / config.r;
+    if (config.partition === 'blocks') {
+      this.orders = extras ? savedOrders(extras, out, inn) : spectralOrders(spectralFactors(values, out, inn));
+      const rb = bounds(out, K);
+      const cb = bounds(inn, K);
+      this.blocks = rb.slice(0, K).map((_, k) => ({
+        rows: this.orders!.rowOrder.slice(rb[k], rb[k + 1]),
+        cols: this.orders!.colOrder.slice(cb[k], cb[k + 1]),
+      }));
+      this.spec = this.blockSpec(rb, cb, scale);
+    } else {
+      const f = spectralFactors(values, out, inn);
+      this.blocks = [];
+      this.spec = this.subspaceSpec(f, K, scale);
+    }
+  }
+
+  private blockSpec(rb: number[], cb: number[], scale: number): ModulatedSpec {
+    const { rowOrder, colOrder } = this.orders!;
+    const terms: ModulatedSpec['terms'] = [];
+    const permuted = tf.tidy(() => tf.gather(tf.gather(this.weight, rowOrder, 0), colOrder, 1) as tf.Tensor2D);
+    this.branchRanks.forEach((rk, k) => {
+      if (rk === 0) return;
+      const rows = rb[k + 1] - rb[k];
+      const cols = cb[k + 1] - cb[k];
+      const anchor = this.keep(tf.slice(permuted, [rb[k], cb[k]], [rows, cols]));
+      terms.push({ index: k, rowStart: rb[k], rowEnd: rb[k + 1], colStart: cb[k], colEnd: cb[k + 1], anchor });
+      this.as.push(this.addParam(`lora_A.${k}.weight`, kaimingUniform(rk, cols)));
+      this.bs.push(this.addParam(`lora_B.${k}.weight`, tf.zeros<tf.Rank.R2>([rows, rk])));
+    });
+    permuted.dispose();
+    return {
+      out: this.outFeatures,
+      in: this.inFeatures,
+      layout: 'blocks',
+      rowOrder: this.keep(tf.tensor1d(rowOrder, 'int32')),
+      colOrder: this.keep(tf.tensor1d(colOrder, 'int32')),
+      rowInverse: this.keep(tf.tensor1d(inverse(rowOrder), 'int32')),
+      colInverse: this.keep(tf.tensor1d(inverse(colOrder), 'int32')),
+      rowBounds: rb,
+      colBounds: cb,
+      terms,
+      scale,
+    };
+  }
+
+  private subspaceSpec(f: SpectralFactors, K: number, scale: number): ModulatedSpec {
+    const groups = energyGroups(f, K);
+    const terms: ModulatedSpec['terms'] = [];
+    const [out, inn] = [this.outFeatures, this.inFeatures];
+    this.branchRanks.forEach((rk, k) => {
+      if (rk === 0) return;
+      const anchor = this.keep(spectralPiece(f, groups[k], groups[k + 1]));
+      terms.push({ index: k, rowStart: 0, rowEnd: out, colStart: 0, colEnd: inn, anchor });
+      this.as.push(this.addParam(`lora_A.${k}.weight`, kaimingUniform(rk, inn)));
+      this.bs.push(this.addParam(`lora_B.${k}.weight`, tf.zeros<tf.Rank.R2>([out, rk])));
+    });
+    return { out, in: inn, layout: 'full', rowBounds: [0, out], colBounds: [0, inn], terms, scale };
+  }
+
+  protected forward(x2: tf.Tensor2D, dropped: tf.Tensor2D | undefined): tf.Tensor2D {
+    const y = modulatedForward(this.spec, this.weight, x2, dropped, this.as, this.bs);
+    return this.bias ? (tf.add(y, this.bias) as tf.Tensor2D) : y;
+  }
+
+  deltaWeight(): tf.Tensor2D {
+    if (this.as.length === 0) return tf.zeros([this.outFeatures, this.inFeatures]);
+    return modulatedDelta(this.spec, this.as, this.bs);
+  }
+
+  override extras(): ModuleExtras | undefined {
+    if (!this.orders) return undefined;
+    return { row_order: Array.from(this.orders.rowOrder), col_order: Array.from(this.orders.colOrder) };
+  }
+}
+
+function savedOrders(extras: ModuleExtras, out: number, inn: number): { rowOrder: Int32Array; colOrder: Int32Array } {
+  return {
+    rowOrder: checkOrder(`${WHERE} (saved block orders)`, 'row_order', extras.row_order, out),
+    colOrder: checkOrder(`${WHERE} (saved block orders)`, 'col_order', extras.col_order, inn),
+  };
+}
+
+function inverse(order: Int32Array): Int32Array {
+  const inv = new Int32Array(order.length);
+  order.forEach((v, i) => (inv[v] = i));
+  return inv;
+}
+
+/** M = sum_{j in [lo, hi)} s_j u_j v_j^T, one side taken orthonormal and the other pre-scaled by s. */
+function spectralPiece(f: SpectralFactors, lo: number, hi: number): tf.Tensor2D {
+  const rows = (m: Float64Array, n: number) => tf.tensor2d(Float32Array.from(m.subarray(lo * n, hi * n)), [hi - lo, n]);
+  return tf.tidy(() => {
+    const u = f.unitSide === 'u' ? rows(f.unit, f.out) : rows(f.uScaled, f.out);
+    const v = f.unitSide === 'u' ? rows(f.vScaled, f.in) : rows(f.unit, f.in);
+    return tf.matMul(u, v, true, false);
+  });
+}

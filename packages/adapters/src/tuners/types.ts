@@ -1,0 +1,72 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** The frozen projection an adapter attaches to: W [out, in] in the PyTorch layout, y = x W^T + b. */
+export interface BaseWeights {
+  weight: tf.Tensor2D;
+  bias?: tf.Tensor1D;
+}
+
+/** Settings every method shares. */
+export interface CommonAdapterOptions {
+  /** Total rank budget. */
+  r: number;
+  /** Scaling numerator; defaults to r. */
+  alpha?: number;
+  /** Dropout on the adapter's input while training, in [0, 1). */
+  dropout?: number;
+}
+
+/** Per-module data a method needs to rebuild a layer exactly (saved beside the weights). */
+export type ModuleExtras = Record<string, unknown>;
+
+/**
+ * One adapter attached to one linear projection. apply(x) is x (W + dW)^T + b for x [..., in];
+ * state() keys are relative to the module and named as PEFT names them.
+ */
+export interface AdapterLayer {
+  readonly method: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** When false, apply() is the base projection alone. */
+  enabled: boolean;
+  /** Dropout is active only while training. */
+  training: boolean;
+  readonly merged: boolean;
+  apply(x: tf.Tensor): tf.Tensor;
+  /** The scaled update dW [out, in] (a new tensor the caller disposes). */
+  deltaWeight(): tf.Tensor2D;
+  /** The weight that replaces `current` when this adapter is merged into it (a new tensor). */
+  mergedWeight(current: tf.Tensor2D): tf.Tensor2D;
+  merge(): void;
+  unmerge(): void;
+  readonly trainableVariables: tf.Variable[];
+  readonly numTrainableParams: number;
+  /** The adapter's variables by PEFT key (the live variables, not copies). */
+  state(): Record<string, tf.Tensor>;
+  /** Assigns every key; missing, extra or mis-shaped keys are an error naming the key. */
+  loadState(record: Record<string, tf.Tensor>): void;
+  /** Data beyond the weights that a saved adapter needs to be rebuilt exactly (SMoA block orders). */
+  extras(): ModuleExtras | undefined;
+  dispose(): void;
+}
+
+/**
+ * One method, as the registry knows it: adding a method means writing one of these in its own folder
+ * and listing it in registry.ts.
+ */
+export interface Tuner<C extends { method: string }> {
+  readonly method: C['method'];
+  /** peft_type written to adapter_config.json. */
+  readonly peftType: string;
+  /** Whether a parsed adapter_config.json with this tuner's peft_type belongs to it (LoRA vs DoRA). */
+  claims(peft: Record<string, unknown>): boolean;
+  /** Checks a user config (errors name the field) and fills the defaults. */
+  resolve(config: C): C;
+  /** Builds the layer; `extras` come from a saved adapter and replace recomputation. */
+  create(config: C, base: BaseWeights, extras?: ModuleExtras): AdapterLayer;
+  /** Method-specific adapter_config.json fields (snake_case). */
+  toPeft(config: C): Record<string, unknown>;
+  /** Reads the method's fields back; `used` collects the keys it understood. */
+  fromPeft(peft: Record<string, unknown>, used: Set<string>): C;
+}
