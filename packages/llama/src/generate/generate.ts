@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KVCache, LlamaModelCore } from '../model/llama';
-import { positionsFromMask } from '../model/positions';
+import { keyMaskTensor, positionsFromMask } from '../model/positions';
 import { createRng, sampleToken } from './sampling';
 
 export interface GenerateOptions {
@@ -119,7 +119,7 @@ class CachedDecoder implements Decoder {
     const { logits, cache } = tf.tidy(() => {
       const r = this.model.decode(tf.tensor2d(tokens, [B, T], 'int32'), {
         positions: tf.tensor2d(positions, [B, T], 'int32'),
-        keyMask: tf.tensor2d(this.keyMask, [B, S], 'int32'),
+        keyMask: keyMaskTensor(this.keyMask, B, S),
         cache: this.cache,
       });
       return { logits: lastLogits(this.model, r.hidden), cache: r.cache };
@@ -150,7 +150,7 @@ class RecomputingDecoder implements Decoder {
     return tf.tidy(() => {
       const r = this.model.decode(tf.tensor2d(this.tokens, [B, T], 'int32'), {
         positions: tf.tensor2d(positionsFromMask(this.mask, B, T), [B, T], 'int32'),
-        keyMask: tf.tensor2d(this.mask, [B, T], 'int32'),
+        keyMask: keyMaskTensor(this.mask, B, T),
       });
       return lastLogits(this.model, r.hidden);
     });

@@ -3,7 +3,7 @@ import type { Linear } from '@smoa/adapters';
 import type { LlamaConfig } from '../config';
 import { generate, type GenerateOptions } from '../generate/generate';
 import { LlamaModelCore, type LlamaWeights } from './llama';
-import { positionsFromMask } from './positions';
+import { keyMaskTensor, positionsFromMask } from './positions';
 
 export interface ForwardOptions {
   /** [B, T], 1 for a token and 0 for padding (left padding for generation-style batches). */
@@ -39,7 +39,7 @@ export class LlamaForCausalLM extends LlamaModelCore {
     if (maskValues.some((m) => m !== 0 && m !== 1)) throw new Error(`${this.name}: attentionMask must hold only 0 and 1`);
     return tf.tidy(() => {
       const positions = tf.tensor2d(positionsFromMask(maskValues, B, T), [B, T], 'int32');
-      const keyMask = tf.tensor2d(maskValues, [B, T], 'int32');
+      const keyMask = keyMaskTensor(maskValues, B, T);
       return this.lmHead(this.decode(ids, { positions, keyMask }).hidden);
     });
   }

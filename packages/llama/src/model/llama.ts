@@ -44,16 +44,23 @@ export type KVCache = { k: tf.Tensor4D; v: tf.Tensor4D }[];
 export interface StepInputs {
   /** int32 [B, T]: rotary position of each new token. */
   positions: tf.Tensor2D;
-  /** [B, S] with S = cached + new positions: 1 where a key is a real token, 0 for padding. */
-  keyMask: tf.Tensor2D;
+  /** [B, S] with S = cached + new positions: 1 where a key is a real token, 0 for padding. Absent: no padding. */
+  keyMask?: tf.Tensor2D;
   cache?: KVCache;
+}
+
+interface Rotary {
+  cos: tf.Tensor4D;
+  sin: tf.Tensor4D;
+  cosQ: tf.Tensor4D;
+  sinQ: tf.Tensor4D;
 }
 
 // Softmax of masked scores must give exactly zero weight; a finite value avoids NaN on fully padded rows.
 const MASKED = -1e9;
 
 export class LlamaModelCore implements ModuleContainer {
-  /** Rotary tables [maxPositionEmbeddings, headDim], uploaded once and gathered per pass. */
+  /** Rotary tables [maxPositionEmbeddings, headDim], uploaded once and gathered per pass (sin signed, see rotate). */
   private readonly cosTable: tf.Tensor2D;
   private readonly sinTable: tf.Tensor2D;
   private readonly eps: tf.Scalar;
@@ -65,6 +72,9 @@ export class LlamaModelCore implements ModuleContainer {
     readonly weights: LlamaWeights,
   ) {
     const { cos, sin } = ropeTables(config, config.maxPositionEmbeddings);
+    // rotate_half's minus sign lives in the sin table, so rotation needs no negation op per layer.
+    const half = config.headDim / 2;
+    for (let i = 0; i < sin.length; i++) if (i % config.headDim < half) sin[i] = -sin[i];
     this.cosTable = tf.tensor2d(cos, [config.maxPositionEmbeddings, config.headDim]);
     this.sinTable = tf.tensor2d(sin, [config.maxPositionEmbeddings, config.headDim]);
     this.eps = tf.scalar(config.rmsNormEps);
@@ -95,19 +105,19 @@ export class LlamaModelCore implements ModuleContainer {
     const w = this.weights;
     const [B, T] = ids.shape;
     const past = step.cache?.[0]?.k.shape[2] ?? 0;
-    const cos = tf.reshape(tf.gather(this.cosTable, step.positions), [B, 1, T, this.config.headDim]) as tf.Tensor4D;
-    const sin = tf.reshape(tf.gather(this.sinTable, step.positions), [B, 1, T, this.config.headDim]) as tf.Tensor4D;
-    const bias = this.attentionBias(step.keyMask, T, past);
+    const rope = this.rotaryAt(step.positions);
+    const bias = step.keyMask || T > 1 ? this.attentionBias(step.keyMask, B, T, past) : undefined;
 
-    let h = tf.gather(w.embedTokens, ids) as unknown as tf.Tensor3D;
+    // Hidden states stay [B * T, hidden]: the layout every projection multiplies in.
+    let h = tf.reshape(tf.gather(w.embedTokens, ids), [B * T, this.config.hiddenSize]) as tf.Tensor2D;
     const cache: KVCache = [];
     for (const [i, layer] of w.layers.entries()) {
-      const attn = this.attention(layer.selfAttn, this.rmsNorm(h, layer.inputLayernorm), cos, sin, bias, step.cache?.[i]);
+      const attn = this.attention(layer.selfAttn, this.rmsNorm(h, layer.inputLayernorm), B, T, rope, bias, step.cache?.[i]);
       h = tf.add(h, attn.out);
       cache.push({ k: attn.k, v: attn.v });
       h = tf.add(h, this.mlp(layer.mlp, this.rmsNorm(h, layer.postAttentionLayernorm)));
     }
-    return { hidden: this.rmsNorm(h, w.norm), cache };
+    return { hidden: tf.reshape(this.rmsNorm(h, w.norm), [B, T, this.config.hiddenSize]), cache };
   }
 
   /** hidden [B, T, hidden] -> logits [B, T, vocab]. */
@@ -120,70 +130,89 @@ export class LlamaModelCore implements ModuleContainer {
   }
 
   /** x * rsqrt(mean(x^2) + eps) * weight over the last axis. */
-  private rmsNorm(x: tf.Tensor3D, weight: tf.Tensor1D): tf.Tensor3D {
+  private rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D): tf.Tensor2D {
     const variance = tf.mean(tf.square(x), -1, true);
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, this.eps))), weight);
   }
 
   /** down(silu(gate(x)) * up(x)). */
-  private mlp(m: MlpWeights, x: tf.Tensor3D): tf.Tensor3D {
+  private mlp(m: MlpWeights, x: tf.Tensor2D): tf.Tensor2D {
     const gate = m.gateProj.apply(x);
     const act = tf.mul(gate, tf.sigmoid(gate));
-    return m.downProj.apply(tf.mul(act, m.upProj.apply(x))) as tf.Tensor3D;
+    return m.downProj.apply(tf.mul(act, m.upProj.apply(x))) as tf.Tensor2D;
   }
 
-  /** [B, T, heads * headDim] -> [B, heads, T, headDim]. */
-  private splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
-    const [B, T] = x.shape;
-    return tf.transpose(tf.reshape(x, [B, T, heads, this.config.headDim]), [0, 2, 1, 3]);
+  /**
+   * cos and sin [B, 1, T, headDim] for the tokens' positions. The sin table carries rotate_half's sign
+   * (negative first half), so rotation is x * cos + swapHalves(x) * sin. Queries get tables pre-scaled
+   * by 1 / sqrt(headDim), which folds attention's scaling into the rotation.
+   */
+  private rotaryAt(positions: tf.Tensor2D): Rotary {
+    const [B, T] = positions.shape;
+    const at = (table: tf.Tensor2D) => tf.reshape(tf.gather(table, positions), [B, 1, T, this.config.headDim]) as tf.Tensor4D;
+    const cos = at(this.cosTable);
+    const sin = at(this.sinTable);
+    return { cos, sin, cosQ: tf.mul(cos, this.attnScale), sinQ: tf.mul(sin, this.attnScale) };
   }
 
-  /** Rotate-half rotary embedding: x * cos + rotate_half(x) * sin, with rotate_half(x) = [-x2, x1]. */
-  private rotary(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  /** Rotate-half rotary embedding: x * cos + rotate_half(x) * sin with rotate_half(x) = [-x2, x1]. */
+  private rotate(x: tf.Tensor4D, cos: tf.Tensor4D, signedSin: tf.Tensor4D): tf.Tensor4D {
     const [x1, x2] = tf.split(x, 2, -1);
-    const rotated = tf.concat([tf.neg(x2), x1], -1);
-    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+    return tf.add(tf.mul(x, cos), tf.mul(tf.concat([x2, x1], -1), signedSin));
+  }
+
+  /** [B * T, heads * headDim] -> [B, heads, T, headDim]. */
+  private splitHeads(x: tf.Tensor, B: number, T: number, heads: number): tf.Tensor4D {
+    const d = this.config.headDim;
+    // With one new token (generation steps) the transpose moves nothing: a reshape does it.
+    if (T === 1) return tf.reshape(x, [B, heads, 1, d]);
+    return tf.transpose(tf.reshape(x, [B, T, heads, d]), [0, 2, 1, 3]);
+  }
+
+  /** [B, heads, T, headDim] -> [B * T, heads * headDim]. */
+  private mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
+    const [B, heads, T, d] = x.shape;
+    return tf.reshape(T === 1 ? x : tf.transpose(x, [0, 2, 1, 3]), [B * T, heads * d]);
   }
 
   private attention(
     a: AttentionWeights,
-    x: tf.Tensor3D,
-    cos: tf.Tensor4D,
-    sin: tf.Tensor4D,
-    bias: tf.Tensor4D,
+    x: tf.Tensor2D,
+    B: number,
+    T: number,
+    rope: Rotary,
+    bias: tf.Tensor4D | undefined,
     past?: { k: tf.Tensor4D; v: tf.Tensor4D },
-  ): { out: tf.Tensor3D; k: tf.Tensor4D; v: tf.Tensor4D } {
+  ): { out: tf.Tensor2D; k: tf.Tensor4D; v: tf.Tensor4D } {
     const { numAttentionHeads: H, numKeyValueHeads: KV, headDim } = this.config;
-    const [B, T] = x.shape;
-    const q = this.rotary(this.splitHeads(a.qProj.apply(x), H), cos, sin);
-    let k = this.rotary(this.splitHeads(a.kProj.apply(x), KV), cos, sin);
-    let v = this.splitHeads(a.vProj.apply(x), KV);
+    const q = this.rotate(this.splitHeads(a.qProj.apply(x), B, T, H), rope.cosQ, rope.sinQ);
+    let k = this.rotate(this.splitHeads(a.kProj.apply(x), B, T, KV), rope.cos, rope.sin);
+    let v = this.splitHeads(a.vProj.apply(x), B, T, KV);
     if (past) {
       k = tf.concat([past.k, k], 2);
       v = tf.concat([past.v, v], 2);
     }
     // Grouped-query attention without copying keys: the H / KV query heads that share a key-value
     // head are stacked along the time axis, so one batched matmul serves the whole group.
-    const grouped = tf.reshape(tf.mul(q, this.attnScale), [B, KV, (H / KV) * T, headDim]);
-    const scores = tf.add(tf.matMul(grouped, k, false, true), bias);
-    const context = tf.matMul(tf.softmax(scores), v);
-    const merged = tf.reshape(tf.transpose(tf.reshape(context, [B, H, T, headDim]), [0, 2, 1, 3]), [B, T, H * headDim]);
-    return { out: a.oProj.apply(merged) as tf.Tensor3D, k, v };
+    const grouped = H === KV ? q : tf.reshape(q, [B, KV, (H / KV) * T, headDim]);
+    const scores = tf.matMul(grouped, k, false, true);
+    const context = tf.matMul(tf.softmax(bias ? tf.add(scores, bias) : scores), v);
+    const merged = this.mergeHeads((H === KV ? context : tf.reshape(context, [B, H, T, headDim])) as tf.Tensor4D);
+    return { out: a.oProj.apply(merged) as tf.Tensor2D, k, v };
   }
 
   /**
    * Additive mask [B, 1, groups * T, S]: query t (at cache index past + t) sees key s when s <= past + t
    * and key s is not padding. Repeated per query group to match the grouped attention layout.
    */
-  private attentionBias(keyMask: tf.Tensor2D, T: number, past: number): tf.Tensor4D {
-    const [B, S] = keyMask.shape;
+  private attentionBias(keyMask: tf.Tensor2D | undefined, B: number, T: number, past: number): tf.Tensor4D {
+    const S = past + T;
     const groups = this.config.numAttentionHeads / this.config.numKeyValueHeads;
-    const queryIndex = tf.reshape(tf.range(past, past + T, 1, 'int32'), [T, 1]);
+    const queryIndex = tf.reshape(tf.range(past, S, 1, 'int32'), [T, 1]);
     const keyIndex = tf.reshape(tf.range(0, S, 1, 'int32'), [1, S]);
-    const causal = tf.lessEqual(keyIndex, queryIndex);
-    const real = tf.reshape(tf.cast(keyMask, 'bool'), [B, 1, S]);
-    const allowed = tf.logicalAnd(tf.reshape(causal, [1, T, S]), real);
-    const bias = tf.reshape(tf.where(allowed, tf.zerosLike(this.masked), this.masked), [B, 1, T, S]) as tf.Tensor4D;
+    let allowed = tf.reshape(tf.lessEqual(keyIndex, queryIndex), [1, T, S]);
+    if (keyMask) allowed = tf.logicalAnd(allowed, tf.reshape(tf.cast(keyMask, 'bool'), [B, 1, S]));
+    const bias = tf.reshape(tf.mul(tf.sub(1, tf.cast(allowed, 'float32')), this.masked), [allowed.shape[0], 1, T, S]) as tf.Tensor4D;
     return groups === 1 ? bias : tf.tile(bias, [1, 1, groups, 1]);
   }
 
