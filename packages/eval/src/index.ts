@@ -1,1 +1,23 @@
-export {};
+export type { CausalLM, CausalLMGenerateOptions } from './model';
+export type { EvaluationMode, EvaluationResult, EvaluationSummary, PredictionRecord } from './result';
+export { progressTracker } from './progress';
+export type { ProgressCallback, ProgressEvent } from './progress';
+export { scoreSequences } from './scoring';
+export type { ScoredSequence, SequenceScore } from './scoring';
+export { evaluateGeneration } from './generation';
+export type { GenerationEvalOptions } from './generation';
+export { scorePredictions } from './score';
+export { evaluateMultipleChoice } from './multiple-choice';
+export type { ChoiceMode, LengthNormalization, MultipleChoiceOptions } from './multiple-choice';
+export { evaluatePerplexity } from './perplexity';
+export { corpusBleu } from './metrics/bleu';
+export type { BleuResult } from './metrics/bleu';
+export { rougeL } from './metrics/rouge';
+export { tokenF1, normalizeAnswer } from './metrics/f1';
+export { distinctN } from './metrics/distinct';
+export { dialogueMetrics } from './metrics/dialogue';
+export type { DialogueMetrics } from './metrics/dialogue';
+export { wordTokens } from './metrics/text';
+export { predictionsToJsonl, formatResultsTable } from './report';
+// Answer extraction lives with the task definitions; re-exported here where evaluation code looks for it.
+export { extractChoice, extractNumber, extractOptionLetter, parseNumber, numbersMatch } from '@smoa/datasets';

@@ -1,0 +1,54 @@
+import { getTask, tokenBlocks, type Split, type TaskDefinition, type TextTokenizer } from '@smoa/datasets';
+import { loadTask, type LoadTaskOptions } from '@smoa/datasets/node';
+import { evaluateGeneration, type GenerationEvalOptions } from '../generation';
+import type { CausalLM } from '../model';
+import { evaluateMultipleChoice, type MultipleChoiceOptions } from '../multiple-choice';
+import { evaluatePerplexity } from '../perplexity';
+import type { EvaluationMode, EvaluationResult } from '../result';
+import { progressBar } from './progress-bar';
+import { writeEvaluation, type WrittenEvaluation } from './write';
+
+export interface RunEvaluationOptions extends LoadTaskOptions {
+  model: CausalLM;
+  tokenizer: TextTokenizer;
+  task: string | TaskDefinition;
+  split?: Split;
+  /** Default: 'perplexity' for language-model tasks, else 'generate'. */
+  mode?: EvaluationMode;
+  /** Evaluate the first `limit` examples only (in file order). */
+  limit?: number;
+  /** Write predictions and summary here. */
+  outDir?: string;
+  /** Draw a progress bar on stderr (default true; it draws only on a terminal). */
+  progress?: boolean;
+  generation?: GenerationEvalOptions;
+  multipleChoice?: MultipleChoiceOptions;
+  /** Perplexity mode: tokens per block (default 128). */
+  blockSize?: number;
+  batchSize?: number;
+}
+
+/** Loads a task split (vendored data by default), evaluates it, and writes its files when outDir is given. */
+export async function runEvaluation(options: RunEvaluationOptions): Promise<EvaluationResult & { files?: WrittenEvaluation }> {
+  const task = typeof options.task === 'string' ? getTask(options.task) : options.task;
+  const split = options.split ?? 'test';
+  const mode = options.mode ?? (task.kind === 'language-model' ? 'perplexity' : 'generate');
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+    throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
+  }
+  const all = await loadTask(task, split, options);
+  const examples = options.limit === undefined ? all : all.slice(0, options.limit);
+  const onProgress = options.progress === false ? undefined : progressBar(`${task.name} (${mode})`);
+  const { model, tokenizer } = options;
+  let result: EvaluationResult;
+  if (mode === 'perplexity') {
+    const blocks = tokenBlocks(tokenizer, examples.map((e) => e.target), { blockSize: options.blockSize ?? 128 });
+    result = await evaluatePerplexity(model, blocks, { batchSize: options.batchSize, padTokenId: tokenizer.padTokenId ?? tokenizer.eosTokenId, onProgress, task: task.name, split });
+  } else if (mode === 'loglikelihood') {
+    result = await evaluateMultipleChoice(model, tokenizer, task, examples, { batchSize: options.batchSize, ...options.multipleChoice, onProgress, split });
+  } else {
+    result = await evaluateGeneration(model, tokenizer, task, examples, { batchSize: options.batchSize, ...options.generation, onProgress, split });
+  }
+  if (options.outDir === undefined) return result;
+  return { ...result, files: await writeEvaluation(options.outDir, result) };
+}
