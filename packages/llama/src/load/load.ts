@@ -79,7 +79,7 @@ export async function loadLlamaFiles(files: ModelFiles, options: LoadLlamaOption
   const source = await openWeights(files);
   let model: LlamaForCausalLM;
   try {
-    model = new LlamaForCausalLM(config, await loadWeights(config, source, files.name), files.name);
+    model = new LlamaForCausalLM(config, await loadWeights(config, source), files.name);
   } finally {
     await source.close();
   }

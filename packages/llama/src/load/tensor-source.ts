@@ -9,6 +9,8 @@ export interface TensorEntry {
 
 /** Named tensors spread over one or more safetensors files (shards), read one at a time. */
 export interface TensorSource {
+  /** The weights file, or the index file of a sharded checkpoint. */
+  readonly name: string;
   readonly entries: ReadonlyMap<string, TensorEntry>;
   readFloat32(name: string): Promise<{ shape: number[]; data: Float32Array }>;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export function shardedSource(readers: SafetensorsReader[], weightMap?: { map: R
     }
   }
   return {
+    name: weightMap?.file ?? readers.map((r) => r.source.name).join(', '),
     entries,
     readFloat32: (name) => {
       const r = owner.get(name);

@@ -46,7 +46,8 @@ const shapeText = (s: number[]) => `[${s.join(', ')}]`;
  * Checks names, shapes and dtypes of every tensor against the config before reading any data, then
  * reads the tensors one at a time into float32 tf tensors.
  */
-export async function loadWeights(config: LlamaConfig, source: TensorSource, where: string): Promise<LlamaWeights> {
+export async function loadWeights(config: LlamaConfig, source: TensorSource): Promise<LlamaWeights> {
+  const where = source.name;
   const expected = expectedTensors(config);
   const missing = [...expected.keys()].filter((n) => !source.entries.has(n));
   if (missing.length > 0) {
