@@ -1,1 +1,1 @@
-export {};
+export { loadAdapter, saveAdapter } from './node/adapter-dir';
