@@ -20,3 +20,5 @@ export { parseLlama2cCheckpoint, interleavedToRotateHalf } from './convert/llama
 export type { Llama2cCheckpoint } from './convert/llama2c-checkpoint';
 export { parseLlama2cTokenizer, llama2cTokenizerFiles, mergesFromScores } from './convert/llama2c-tokenizer';
 export type { Llama2cVocab } from './convert/llama2c-tokenizer';
+export { randomLlama, llamaConfig } from './model/random';
+export type { RandomLlamaOptions } from './model/random';

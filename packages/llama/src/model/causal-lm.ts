@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Linear } from '@smoa/adapters';
 import type { LlamaConfig } from '../config';
 import { generate, type GenerateOptions } from '../generate/generate';
 import { LlamaModelCore, type LlamaWeights } from './llama';
@@ -55,7 +54,7 @@ export class LlamaForCausalLM extends LlamaModelCore {
     if (this.fullFineTuning) {
       for (const t of this.weightTensors()) if (t instanceof tf.Variable) found.add(t);
     }
-    for (const [, linear] of this.namedLinears()) for (const v of adapterVariables(linear)) found.add(v);
+    for (const [, linear] of this.namedLinears()) for (const v of linear.trainableVariables()) found.add(v);
     return [...found];
   }
 
@@ -132,26 +131,4 @@ export class LlamaForCausalLM extends LlamaModelCore {
     for (const t of this.weightTensors()) t.dispose();
     super.dispose();
   }
-}
-
-/**
- * Trainable variables an adapter library hung on a projection. Duck-typed so this package does not
- * depend on how @smoa/adapters attaches its layers: a `trainableVariables` list or method on the Linear
- * itself or on the adapter layer(s) it carries.
- */
-function adapterVariables(linear: Linear): tf.Variable[] {
-  const out: tf.Variable[] = [];
-  const visit = (o: unknown, depth: number): void => {
-    if (!o || typeof o !== 'object' || depth > 2) return;
-    const tv = (o as { trainableVariables?: unknown }).trainableVariables;
-    const list = typeof tv === 'function' ? (tv as () => unknown).call(o) : tv;
-    if (Array.isArray(list)) for (const v of list) if (v instanceof tf.Variable && v.trainable) out.push(v);
-    const { adapter, adapters } = o as { adapter?: unknown; adapters?: unknown };
-    if (adapter) visit(adapter, depth + 1);
-    if (adapters instanceof Map) for (const a of adapters.values()) visit(a, depth + 1);
-    else if (Array.isArray(adapters)) for (const a of adapters) visit(a, depth + 1);
-    else if (adapters && typeof adapters === 'object') for (const a of Object.values(adapters)) visit(a, depth + 1);
-  };
-  visit(linear, 0);
-  return out;
 }
