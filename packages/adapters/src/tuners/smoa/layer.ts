@@ -5,7 +5,7 @@ import { modulatedDelta, modulatedForward, type ModulatedSpec } from '../shared/
 import { checkNumBlocks, resolveBranchRanks } from '../shared/validate';
 import type { BaseWeights, ModuleExtras } from '../types';
 import type { ResolvedSMoAConfig } from './config';
-import { bounds, checkOrder, energyGroups, spectralOrders } from './partition';
+import { blockModulation, bounds, checkOrder, energyGroups, spectralOrders } from './partition';
 
 export interface SMoABlock {
   /** Rows of W in this block, in score order. */
@@ -54,32 +54,14 @@ export class SMoALayer extends BaseAdapterLayer<ResolvedSMoAConfig> {
   }
 
   private blockSpec(rb: number[], cb: number[], scale: number): ModulatedSpec {
-    const { rowOrder, colOrder } = this.orders!;
-    const terms: ModulatedSpec['terms'] = [];
-    const permuted = tf.tidy(() => tf.gather(tf.gather(this.weight, rowOrder, 0), colOrder, 1) as tf.Tensor2D);
+    const { spec, tensors } = blockModulation(this.weight, this.orders!, rb, cb, this.branchRanks, scale);
+    for (const t of tensors) this.keep(t);
     this.branchRanks.forEach((rk, k) => {
       if (rk === 0) return;
-      const rows = rb[k + 1] - rb[k];
-      const cols = cb[k + 1] - cb[k];
-      const anchor = this.keep(tf.slice(permuted, [rb[k], cb[k]], [rows, cols]));
-      terms.push({ index: k, rowStart: rb[k], rowEnd: rb[k + 1], colStart: cb[k], colEnd: cb[k + 1], anchor });
-      this.as.push(this.addParam(`lora_A.${k}.weight`, kaimingUniform(rk, cols)));
-      this.bs.push(this.addParam(`lora_B.${k}.weight`, tf.zeros<tf.Rank.R2>([rows, rk])));
+      this.as.push(this.addParam(`lora_A.${k}.weight`, kaimingUniform(rk, cb[k + 1] - cb[k])));
+      this.bs.push(this.addParam(`lora_B.${k}.weight`, tf.zeros<tf.Rank.R2>([rb[k + 1] - rb[k], rk])));
     });
-    permuted.dispose();
-    return {
-      out: this.outFeatures,
-      in: this.inFeatures,
-      layout: 'blocks',
-      rowOrder: this.keep(tf.tensor1d(rowOrder, 'int32')),
-      colOrder: this.keep(tf.tensor1d(colOrder, 'int32')),
-      rowInverse: this.keep(tf.tensor1d(inverse(rowOrder), 'int32')),
-      colInverse: this.keep(tf.tensor1d(inverse(colOrder), 'int32')),
-      rowBounds: rb,
-      colBounds: cb,
-      terms,
-      scale,
-    };
+    return spec;
   }
 
   private subspaceSpec(f: SpectralFactors, K: number, scale: number): ModulatedSpec {
@@ -117,12 +99,6 @@ function savedOrders(extras: ModuleExtras, out: number, inn: number): { rowOrder
     rowOrder: checkOrder(`${WHERE} (saved block orders)`, 'row_order', extras.row_order, out),
     colOrder: checkOrder(`${WHERE} (saved block orders)`, 'col_order', extras.col_order, inn),
   };
-}
-
-function inverse(order: Int32Array): Int32Array {
-  const inv = new Int32Array(order.length);
-  order.forEach((v, i) => (inv[v] = i));
-  return inv;
 }
 
 /** M = sum_{j in [lo, hi)} s_j u_j v_j^T, one side taken orthonormal and the other pre-scaled by s. */

@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { AdapterDense, type AdapterDenseArgs } from './adapter-dense';
+
+export interface LoRADenseArgs extends AdapterDenseArgs {
+  rslora?: boolean;
+}
+
+/** tfjs-layers Dense with a LoRA update: y = x K + b + s (x A^T) B^T (K = W^T is frozen). */
+export class LoRADense extends AdapterDense {
+  static readonly className = 'LoRADense';
+  readonly rslora: boolean;
+  private a?: LayerVariable;
+  private b?: LayerVariable;
+
+  constructor(args: LoRADenseArgs) {
+    super(args, 'LoRADense');
+    this.rslora = args.rslora ?? false;
+  }
+
+  protected buildAdapter(inDim: number): void {
+    this.a = this.addA('lora_A', this.r, inDim);
+    this.b = this.addB('lora_B', this.units, this.r);
+  }
+
+  protected adaptedOutput(x2: tf.Tensor2D, dropped: tf.Tensor2D | undefined, weight: tf.Tensor2D): tf.Tensor2D {
+    const scale = this.rslora ? this.alpha / Math.sqrt(this.r) : this.alpha / this.r;
+    const update = tf.matMul(tf.matMul(dropped ?? x2, this.a!.read(), false, true), this.b!.read(), false, true);
+    return tf.add(tf.matMul(x2, weight, false, true), tf.mul(update, scale));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rslora: this.rslora };
+  }
+}
+
+tf.serialization.registerClass(LoRADense);
