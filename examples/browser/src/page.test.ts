@@ -1,0 +1,89 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, ensureChromium } from './harness/chromium';
+import { servePage } from './harness/server';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const screenshots = join(root, 'screenshots');
+const chromiumStatus = ensureChromium();
+if (!chromiumStatus.ok) console.warn(`SKIPPED the browser test: ${chromiumStatus.reason}`);
+
+describe.skipIf(!chromiumStatus.ok)('the fine-tuning page in Chromium', () => {
+  let server: Awaited<ReturnType<typeof servePage>>;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  const missing: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(root, 'dist', 'index.html'))) throw new Error(`${root}/dist/index.html: build the page first (pnpm build)`);
+    server = await servePage(root);
+    profile = mkdtempSync(join(tmpdir(), 'smoa-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumStatus.ok ? chromiumStatus.path : undefined,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 900, height: 1000 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // Chromium logs every 404 as a console error without its URL; the responses say which file it was.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/^Failed to load resource: .*404/.test(m.text())) consoleErrors.push(m.text());
+    });
+    page.on('response', (r) => {
+      if (r.status() === 404) missing.push(new URL(r.url()).pathname);
+    });
+    await page.goto(server.url);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('picks a backend through @smoa/backend and loads the model served with the page', async () => {
+    await page.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', { timeout: 120_000 });
+    expect(await page.textContent('#status'), 'status').toBe('ready');
+    const backend = await page.getAttribute('#backend', 'data-name');
+    expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
+    expect(await page.textContent('#model')).toMatch(/stories260K: 5 layers, hidden 64, vocab 512/);
+    console.log(`backend: ${await page.textContent('#backend')}`);
+  });
+
+  it('trains on the pasted text with the loss falling, generates before and after, and shows the chart', async () => {
+    const steps = 30;
+    await page.fill('#steps', String(steps));
+    await page.click('#train');
+    await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 300_000 });
+    expect(await page.textContent('#status')).toMatch(/^done/);
+    const losses = JSON.parse((await page.getAttribute('#status', 'data-losses')) ?? '[]') as number[];
+    expect(losses).toHaveLength(steps);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    const tail = losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
+    expect(tail, `losses: ${losses.map((l) => l.toFixed(3)).join(' ')}`).toBeLessThan(losses[0] * 0.8);
+    const prompt = await page.inputValue('#prompt');
+    const before = (await page.textContent('#before')) ?? '';
+    const after = (await page.textContent('#after')) ?? '';
+    for (const sample of [before, after]) {
+      expect(sample.startsWith(prompt)).toBe(true);
+      expect(sample.length).toBeGreaterThan(prompt.length + 10);
+    }
+    // The chart is a uPlot canvas with one series point per step.
+    expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'fine-tune.png'), fullPage: true });
+    console.log(`loss ${losses[0].toFixed(3)} -> ${losses[losses.length - 1].toFixed(3)}\nbefore: ${before}\nafter:  ${after}`);
+    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+    expect(consoleErrors, 'console errors in the page').toEqual([]);
+    // The loader probes for a sharded checkpoint first; nothing else may be missing.
+    expect(missing.filter((p) => !p.endsWith('/models/stories260K/model.safetensors.index.json')), 'files the page did not find').toEqual([]);
+  });
+});
