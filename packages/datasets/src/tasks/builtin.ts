@@ -9,9 +9,18 @@ export function builtinTasks(): TaskDefinition[] {
   return [...commonsenseTasks(), gsm8kTask(), ...mathTasks(), convai2Task(), tinyShakespeareTask()];
 }
 
-/** The default registry, holding the built-in tasks; registerTask() adds to it. */
-export const tasks = new TaskRegistry();
-for (const t of builtinTasks()) tasks.register(t);
+/**
+ * The default registry, holding the built-in tasks; registerTask() adds to it. It lives on
+ * globalThis under a registered symbol because the package's entries (".", "./node", ESM and CJS)
+ * are separate bundles: a task a user registers through one must be found by name through the others.
+ */
+const REGISTRY_KEY = Symbol.for('@smoa/datasets/tasks');
+type WithRegistry = typeof globalThis & { [REGISTRY_KEY]?: TaskRegistry };
+export const tasks: TaskRegistry = ((globalThis as WithRegistry)[REGISTRY_KEY] ??= (() => {
+  const registry = new TaskRegistry();
+  for (const t of builtinTasks()) registry.register(t);
+  return registry;
+})());
 
 export function registerTask(task: TaskDefinition, options?: { replace?: boolean }): void {
   tasks.register(task, options);

@@ -19,6 +19,10 @@ describe('the task registry', () => {
     expect(getTask('OBQA').name).toBe('openbookqa');
   });
 
+  it('is one registry for every entry and module format of the package (kept on globalThis)', () => {
+    expect((globalThis as Record<symbol, unknown>)[Symbol.for('@smoa/datasets/tasks')]).toBe(tasks);
+  });
+
   it('names the known tasks when asked for an unknown one', () => {
     expect(() => getTask('squad')).toThrow(/^unknown task "squad"; known tasks: boolq, piqa, social_i_qa, hellaswag, .*tinyshakespeare$/);
   });

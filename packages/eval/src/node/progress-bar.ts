@@ -6,12 +6,12 @@ import type { ProgressCallback } from '../progress';
  * (cli-progress stays silent otherwise, so logs and CI output stay clean) and stops itself when
  * the count reaches the total.
  */
-export function progressBar(label: string, options: { stream?: NodeJS.WriteStream } = {}): ProgressCallback {
+export function progressBar(label: string, options: { stream?: NodeJS.WritableStream; /** Draw even when the stream is not a terminal. */ force?: boolean } = {}): ProgressCallback {
   let bar: SingleBar | undefined;
   return ({ done, total }) => {
     if (!bar) {
       bar = new SingleBar(
-        { format: `${label} [{bar}] {value}/{total} | {duration_formatted} elapsed | ETA {eta_formatted}`, stream: options.stream ?? process.stderr, hideCursor: true, etaBuffer: 50 },
+        { format: `${label} [{bar}] {value}/{total} | {duration_formatted} elapsed | ETA {eta_formatted}`, stream: (options.stream ?? process.stderr) as NodeJS.WriteStream, hideCursor: true, etaBuffer: 50, noTTYOutput: options.force ?? false, notTTYSchedule: 0 },
         Presets.shades_classic,
       );
       bar.start(total, 0);
