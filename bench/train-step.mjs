@@ -1,0 +1,123 @@
+// Figures 1, 2 and 4: one training step (forward, backward, AdamW update) of a Llama-shaped model per
+// adapter at equal trainable parameters, measured side by side in one process, each as a ratio to
+// LoRA; the step's achieved throughput against the backend's own matmul throughput measured here too;
+// and the step's peak tfjs memory and process RSS.
+import * as tf from '@tensorflow/tfjs-core';
+import { Linear, injectAdapter } from '@smoa/adapters';
+import { LlamaForCausalLM } from '@smoa/llama';
+import { AdamW, maskedTokenLossSum } from '@smoa/train';
+import { timeIt } from './stats.mjs';
+
+export const name = 'train-step';
+
+// hidden 512, 4 layers, seq 128, batch 4, as the PyTorch reference (LoRA r16: 569 ms/step on this CPU).
+export const SHAPE = { hidden: 512, layers: 4, heads: 8, intermediate: 1376, vocab: 32000, seq: 128, batch: 4 };
+const TARGETS = ['q_proj', 'k_proj', 'v_proj', 'up_proj', 'down_proj'];
+
+// Equal trainable budget: LoRA r16 spends 16 (in + out) per target; SMoA and MELoRA with K = 2 spend
+// r (in + out) / K, so r = 32; HiRA r16 matches LoRA exactly; DoRA adds its magnitude vector (out).
+export const ADAPTERS = [
+  { label: 'LoRA r16', config: { method: 'lora', r: 16 } },
+  { label: 'SMoA r32 K2', config: { method: 'smoa', r: 32, numBlocks: 2 } },
+  { label: 'HiRA r16', config: { method: 'hira', r: 16 } },
+  { label: 'MELoRA r32 K2', config: { method: 'melora', r: 32, numBlocks: 2 } },
+  { label: 'DoRA r16', config: { method: 'dora', r: 16 } },
+];
+
+function config(s) {
+  return {
+    vocabSize: s.vocab, hiddenSize: s.hidden, intermediateSize: s.intermediate, numHiddenLayers: s.layers,
+    numAttentionHeads: s.heads, numKeyValueHeads: s.heads, headDim: s.hidden / s.heads,
+    maxPositionEmbeddings: 2048, rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null,
+    attentionBias: false, mlpBias: false, tieWordEmbeddings: false,
+  };
+}
+
+function randomModel(s) {
+  const w = (out, inn) => new Linear(tf.mul(tf.randomNormal([out, inn], 0, 1, 'float32', 1), 0.02));
+  const layers = [];
+  for (let i = 0; i < s.layers; i++) {
+    layers.push({
+      inputLayernorm: tf.ones([s.hidden]),
+      postAttentionLayernorm: tf.ones([s.hidden]),
+      selfAttn: { qProj: w(s.hidden, s.hidden), kProj: w(s.hidden, s.hidden), vProj: w(s.hidden, s.hidden), oProj: w(s.hidden, s.hidden) },
+      mlp: { gateProj: w(s.intermediate, s.hidden), upProj: w(s.intermediate, s.hidden), downProj: w(s.hidden, s.intermediate) },
+    });
+  }
+  const weights = {
+    embedTokens: tf.mul(tf.randomNormal([s.vocab, s.hidden], 0, 1, 'float32', 2), 0.02),
+    layers,
+    norm: tf.ones([s.hidden]),
+    lmHead: w(s.vocab, s.hidden),
+  };
+  return new LlamaForCausalLM(config(s), weights, 'bench-llama');
+}
+
+/** Matmul FLOPs of one step: forward 2*M*N*K per projection and attention, backward twice that for inputs. */
+export function stepFlops(s, targetsPerLayer) {
+  const tokens = s.batch * s.seq;
+  const proj = 4 * s.hidden * s.hidden + 3 * s.hidden * s.intermediate;
+  const attn = 2 * s.seq * s.hidden; // QK^T and AV per token
+  const fwd = 2 * tokens * (s.layers * (proj + attn) + s.vocab * s.hidden);
+  // Backward needs input gradients everywhere (2x forward's work would include frozen weight grads,
+  // which a frozen base does not need): count 1x forward for activations' gradients.
+  void targetsPerLayer;
+  return 2 * fwd;
+}
+
+async function measureAdapter(s, spec, runs) {
+  const model = randomModel(s);
+  const peft = injectAdapter(model, { ...spec.config, targetModules: TARGETS });
+  const vars = model.trainableVariables();
+  const trainable = vars.reduce((a, v) => a + v.size, 0);
+  const opt = new AdamW({ learningRate: 1e-4, weightDecay: 0.01 });
+  const ids = tf.tensor2d(Int32Array.from({ length: s.batch * s.seq }, (_, i) => (i * 7919) % s.vocab), [s.batch, s.seq], 'int32');
+  const mask = tf.ones([s.batch, s.seq], 'int32');
+  const step = async () => {
+    const { value, grads } = tf.variableGrads(() => tf.div(maskedTokenLossSum(model.forward(ids), ids, mask), s.batch * (s.seq - 1)), vars);
+    opt.applyGradients(grads);
+    await value.data();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  await step();
+  const before = tf.memory().numTensors;
+  const rssBefore = process.memoryUsage().rss;
+  tf.engine().startScope();
+  const prof = await tf.profile(step);
+  tf.engine().endScope();
+  const { ms } = await timeIt(step, { warmup: 1, runs });
+  const leaked = tf.memory().numTensors - before;
+  const rss = process.memoryUsage().rss;
+  tf.dispose([ids, mask]);
+  opt.dispose();
+  peft.dispose?.();
+  tf.disposeVariables();
+  return { ms, trainable, peakBytes: prof.peakBytes, rss: Math.max(rss, rssBefore), leaked };
+}
+
+export async function run({ runs, shape = SHAPE, adapters = ADAPTERS }) {
+  const s = shape;
+  // The roofline, measured in this run on the same backend: a matmul as large as the model's biggest.
+  const a = tf.randomNormal([s.batch * s.seq, s.hidden]);
+  const b = tf.randomNormal([s.hidden, s.intermediate]);
+  const mm = await timeIt(async () => { const c = tf.matMul(a, b); await c.data(); c.dispose(); }, { warmup: 2, runs: Math.max(runs, 5) });
+  const rooflineGflops = (2 * s.batch * s.seq * s.hidden * s.intermediate) / (mm.ms * 1e6);
+  tf.dispose([a, b]);
+
+  const results = [];
+  for (const spec of adapters) results.push({ spec, ...(await measureAdapter(s, spec, runs)) });
+  const lora = results.find((r) => r.spec.config.method === 'lora');
+  const flops = stepFlops(s);
+  const out = [{ name: 'train_step_roofline_matmul', value: rooflineGflops, unit: 'GFLOP/s', params: { m: s.batch * s.seq, k: s.hidden, n: s.intermediate } }];
+  for (const r of results) {
+    const params = { adapter: r.spec.label, trainable: r.trainable, ...s };
+    out.push({ name: 'train_step_ms', value: r.ms, unit: 'ms', params });
+    out.push({ name: 'train_step_ratio_to_lora', value: r.ms / lora.ms, unit: 'x', params: { adapter: r.spec.label } });
+    const gflops = flops / (r.ms * 1e6);
+    out.push({ name: 'train_step_throughput', value: gflops, unit: 'GFLOP/s', params: { adapter: r.spec.label, modelGflop: flops / 1e9 } });
+    out.push({ name: 'train_step_fraction_of_matmul', value: gflops / rooflineGflops, unit: 'fraction', params: { adapter: r.spec.label } });
+    out.push({ name: 'train_step_peak_tf_bytes', value: r.peakBytes / 2 ** 20, unit: 'MiB', params: { adapter: r.spec.label } });
+    out.push({ name: 'train_step_rss', value: r.rss / 2 ** 20, unit: 'MiB', params: { adapter: r.spec.label, leakedTensorsPerStep: r.leaked } });
+  }
+  return out;
+}
