@@ -22,4 +22,6 @@ export type { LossReport } from './trainer/evaluate-loss';
 export type { TrainEvent, TrainStopReason } from './trainer/events';
 export type { CausalLM, TrainableCausalLM } from './trainer/model';
 export { train } from './trainer/train';
+export { prepareModel } from './modes/prepare';
+export type { TrainingMode, AdaptableCausalLM, PreparedModel } from './modes/prepare';
 export type { TrainOptions, TrainResult } from './trainer/train';

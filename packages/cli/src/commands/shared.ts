@@ -1,0 +1,45 @@
+import { Option, type Command } from 'commander';
+import { BACKEND_CHOICES, initBackend, type BackendChoice, type BackendInfo } from '@smoa/backend';
+import type { LoadedLlama } from '@smoa/llama';
+import { embeddedModelDir, loadLlama } from '@smoa/llama/node';
+import { applyConfigFile } from '../options/config-file';
+import { requirePath } from '../run/run-dir';
+
+export const EMBEDDED_MODEL = 'the embedded stories260K';
+
+/** --model, --backend and --config, which every model-using command takes. */
+export function withModelOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--model <dir>', 'Hugging Face Llama directory (config.json, model.safetensors, tokenizer.json)').default(undefined, EMBEDDED_MODEL))
+    .addOption(new Option('--backend <name>', 'tfjs backend to use').choices(BACKEND_CHOICES as string[]).default(undefined, 'fastest available, or SMOA_BACKEND'))
+    .option('--config <file>', 'JSON file of option values (keys are the long option names; flags given on the command line win)');
+}
+
+/** Applies --config before the action reads its options. */
+export function configHook(cmd: Command): Command {
+  return cmd.hook('preAction', (_parent, action) => {
+    const file = action.opts().config as string | undefined;
+    if (file) applyConfigFile(action, file);
+  });
+}
+
+export async function startBackend(backend: string | undefined): Promise<BackendInfo> {
+  return initBackend(backend ? { prefer: backend as BackendChoice } : {});
+}
+
+export function modelDirFrom(model: string | undefined): string {
+  return model === undefined ? embeddedModelDir() : requirePath(model, '--model', 'directory');
+}
+
+export async function loadModel(model: string | undefined, options: { fullFineTuning?: boolean } = {}): Promise<LoadedLlama & { dir: string; tokenizerRequired: NonNullable<LoadedLlama['tokenizer']> }> {
+  const dir = modelDirFrom(model);
+  const loaded = await loadLlama(dir, options);
+  if (!loaded.tokenizer) throw new Error(`--model ${dir}: has no tokenizer.json; this command needs the tokenizer`);
+  return { ...loaded, dir, tokenizerRequired: loaded.tokenizer };
+}
+
+export function describeBackend(info: BackendInfo): string {
+  const lines = [`backend: ${info.name} (${info.source}), threads ${info.threads}${info.simd === undefined ? '' : `, SIMD ${info.simd ? 'on' : 'off'}`}`];
+  for (const s of info.skipped) lines.push(`  skipped ${s.source}: ${s.reason}`);
+  return lines.join('\n');
+}

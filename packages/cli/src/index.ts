@@ -1,0 +1,2 @@
+export { renderLossSvg } from './plot/loss-svg';
+export type { LossSeries } from './plot/loss-svg';
