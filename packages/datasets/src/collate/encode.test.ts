@@ -26,6 +26,14 @@ describe('encodeExample', () => {
     expect(encodePrompt(tok, example.prompt, { cutoffLength: 256 })).toEqual(enc.inputIds.slice(0, enc.promptLength));
   });
 
+  it('encodes prompt and response apart when a token would straddle the boundary', () => {
+    const split = { prompt: 'Hello wor', response: 'ld' };
+    expect(tok.encode('Hello world').slice(0, tok.encode('Hello wor').length)).not.toEqual(tok.encode('Hello wor'));
+    const enc = encodeExample(tok, split, { cutoffLength: 32 });
+    expect(enc.inputIds).toEqual([BOS, ...tok.encode('Hello wor'), ...tok.encode('ld'), EOS]);
+    expect(encodePrompt(tok, split.prompt, { cutoffLength: 32 })).toEqual(enc.inputIds.slice(0, enc.promptLength));
+  });
+
   it('trains on the prompt too when asked', () => {
     const enc = encodeExample(tok, example, { cutoffLength: 256, trainOnPrompt: true });
     expect(enc.labels).toEqual(enc.inputIds);

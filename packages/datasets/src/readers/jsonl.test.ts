@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collectJsonl } from './jsonl';
-import { streamSource, textSource } from './source';
+import { streamSource, textSource, urlSource } from './source';
 
 function chunkedStream(text: string, chunkSize: number): () => ReadableStream<Uint8Array> {
   const bytes = new TextEncoder().encode(text);
@@ -37,6 +37,12 @@ describe('readJsonl', () => {
     const bad = '{"a": 1}\n{"a": 2}\n{"a": }\n{"a": 4}';
     await expect(collectJsonl(textSource('bad.jsonl', bad))).rejects.toThrow(/^bad\.jsonl:3:7: not valid JSON: value expected/);
     await expect(collectJsonl(streamSource('bad.jsonl', chunkedStream(bad, 5)))).rejects.toThrow(/^bad\.jsonl:3:/);
+  });
+
+  it('reads from a URL through fetch (a data: URL here; http(s) in a browser)', async () => {
+    const url = `data:application/jsonl;charset=utf-8,${encodeURIComponent(text)}`;
+    expect((await collectJsonl(urlSource(url))).map((r) => r.line)).toEqual([1, 3, 4]);
+    expect(await urlSource(url).text()).toBe(text);
   });
 
   it('rejects bytes that are not UTF-8', async () => {
