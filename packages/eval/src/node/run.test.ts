@@ -60,6 +60,14 @@ describe('end to end on the embedded model', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('evaluates the validation split carved from training data as training carves it', async () => {
+    const result = await runEvaluation({ model, tokenizer, task: 'ARC-Challenge', split: 'validation', validationSplit: { size: 3, seed: 5 }, mode: 'loglikelihood', progress: false });
+    const { loadTaskTrainValidation } = await import('@smoa/datasets/node');
+    const carved = (await loadTaskTrainValidation('ARC-Challenge', { size: 3, seed: 5 })).validation;
+    expect(result.predictions.map((p) => p.index)).toEqual(carved.map((e) => e.index));
+    await expect(runEvaluation({ model, tokenizer, task: 'ARC-Challenge', split: 'validation', progress: false })).rejects.toThrow(/has no validation file/);
+  });
+
   it('rejects bad options with clear errors', async () => {
     await expect(runEvaluation({ model, tokenizer, task: 'nope', progress: false })).rejects.toThrow(/^unknown task "nope"; known tasks: boolq, /);
     await expect(runEvaluation({ model, tokenizer, task: 'boolq', limit: 0, progress: false })).rejects.toThrow('limit must be a positive integer, got 0');

@@ -1,5 +1,5 @@
 import { getTask, tokenBlocks, type Split, type TaskDefinition, type TextTokenizer } from '@smoa/datasets';
-import { loadTask, type LoadTaskOptions } from '@smoa/datasets/node';
+import { loadTask, loadTaskTrainValidation, type LoadTaskOptions } from '@smoa/datasets/node';
 import { evaluateGeneration, type GenerationEvalOptions } from '../generation';
 import type { CausalLM } from '../model';
 import { evaluateMultipleChoice, type MultipleChoiceOptions } from '../multiple-choice';
@@ -13,6 +13,11 @@ export interface RunEvaluationOptions extends LoadTaskOptions {
   tokenizer: TextTokenizer;
   task: string | TaskDefinition;
   split?: Split;
+  /**
+   * For split 'validation' of a task without a validation file: carve it from the training split
+   * exactly as training did (same size and seed give the same examples). Never taken from test.
+   */
+  validationSplit?: { size: number; seed: number };
   /** Default: 'perplexity' for language-model tasks, else 'generate'. */
   mode?: EvaluationMode;
   /** Evaluate the first `limit` examples only (in file order). */
@@ -36,7 +41,8 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
     throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
   }
-  const all = await loadTask(task, split, options);
+  const carve = split === 'validation' && task.files.validation === undefined && options.validationSplit !== undefined;
+  const all = carve ? (await loadTaskTrainValidation(task, { ...options, ...options.validationSplit! })).validation : await loadTask(task, split, options);
   const examples = options.limit === undefined ? all : all.slice(0, options.limit);
   const onProgress = options.progress === false ? undefined : progressBar(`${task.name} (${mode})`);
   const { model, tokenizer } = options;
