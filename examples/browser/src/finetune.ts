@@ -1,21 +1,26 @@
-import { loadLlamaFromUrl, type LlamaForCausalLM, type TextTokenizer } from '@smoa/llama';
+import type { AdapterModelConfig } from '@smoa/adapters';
 import { tokenBlocks } from '@smoa/datasets';
-import { train, type TrainEvent } from '@smoa/train';
+import { loadLlamaFromUrl, type LlamaForCausalLM, type TextTokenizer } from '@smoa/llama';
+import { prepareModel, train, type PreparedModel, type TrainEvent } from '@smoa/train';
 
-/** The embedded model and its tokenizer, loaded from the files served with the page. */
-export interface LoadedModel {
-  model: LlamaForCausalLM;
+/** SMoA on every projection of every layer (q, k, v, o, gate, up, down), rank 8 in 2 spectral blocks. */
+export const ADAPTER: AdapterModelConfig = { method: 'smoa', r: 8, numBlocks: 2, targetModules: 'all-linear' };
+
+/** The embedded model with SMoA attached, and its tokenizer, loaded from the files served with the page. */
+export interface Session {
+  base: LlamaForCausalLM;
+  model: PreparedModel;
   tokenizer: TextTokenizer;
 }
 
-export async function loadModel(baseUrl: string): Promise<LoadedModel> {
-  const { model, tokenizer } = await loadLlamaFromUrl(baseUrl, { fullFineTuning: true });
+export async function loadSession(baseUrl: string, adapter: AdapterModelConfig = ADAPTER): Promise<Session> {
+  const { model: base, tokenizer } = await loadLlamaFromUrl(baseUrl);
   if (tokenizer === undefined) throw new Error(`${baseUrl}: the model has no tokenizer.json`);
-  return { model, tokenizer };
+  return { base, model: prepareModel(base, { kind: 'adapter', adapter }), tokenizer };
 }
 
 /** Greedy continuation of a prompt (BOS added explicitly, as the tokenizer contract asks). */
-export async function continueText({ model, tokenizer }: LoadedModel, prompt: string, maxNewTokens: number): Promise<string> {
+export async function continueText({ model, tokenizer }: Session, prompt: string, maxNewTokens: number): Promise<string> {
   const ids = tokenizer.encode(prompt);
   const withBos = tokenizer.bosTokenId === undefined ? ids : [tokenizer.bosTokenId, ...ids];
   const [out] = await model.generate([withBos], { maxNewTokens, temperature: 0 });
@@ -30,28 +35,22 @@ export interface TrainSettings {
 }
 
 /**
- * Fine-tunes on the pasted text: the text is cut into blocks of blockSize tokens (BOS first) and the
- * trainer of @smoa/train runs `steps` AdamW steps on them, reporting each step's loss.
+ * Fine-tunes the adapter on the pasted text: the text is cut into blocks of blockSize tokens (BOS first)
+ * and the trainer of @smoa/train runs `steps` AdamW steps on them, reporting each step's loss.
  */
-export async function fineTune(
-  loaded: LoadedModel,
-  text: string,
-  settings: TrainSettings,
-  onStep: (step: number, loss: number) => void,
-): Promise<void> {
-  const blocks = tokenBlocks(loaded.tokenizer, [text], { blockSize: settings.blockSize });
+export async function fineTune(session: Session, text: string, settings: TrainSettings, onStep: (step: number, loss: number) => void): Promise<void> {
+  const blocks = tokenBlocks(session.tokenizer, [text], { blockSize: settings.blockSize });
   if (blocks.length === 0) throw new Error('the text is too short to train on: paste at least a sentence');
   const onEvent = (e: TrainEvent): void => {
     if (e.type === 'step') onStep(e.step, e.loss);
   };
   const result = await train({
-    model: loaded.model,
+    model: session.model,
     train: blocks,
     config: {
       maxSteps: settings.steps,
       batchSize: Math.min(settings.batchSize, blocks.length),
       learningRate: settings.learningRate,
-      warmupSteps: 0,
       decay: 'constant',
       seed: 0,
     },

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { describeBackend, startBackend } from './backend';
 import { LossChart } from './chart';
 import { DEFAULT_TEXT } from './default-text';
-import { continueText, fineTune, loadModel, type LoadedModel } from './finetune';
+import { continueText, fineTune, loadSession, type Session } from './finetune';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -26,7 +26,7 @@ function setStatus(state: 'loading' | 'ready' | 'training' | 'done' | 'error', m
 
 const GENERATED_TOKENS = 40;
 
-async function run(loaded: LoadedModel): Promise<void> {
+async function run(loaded: Session): Promise<void> {
   const steps = Number($<HTMLInputElement>('steps').value);
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps: expected a whole number >= 1, got "${$<HTMLInputElement>('steps').value}"`);
   const prompt = $<HTMLInputElement>('prompt').value;
@@ -34,7 +34,7 @@ async function run(loaded: LoadedModel): Promise<void> {
   chart.clear();
   $('before').textContent = prompt + (await continueText(loaded, prompt, GENERATED_TOKENS));
   const losses: number[] = [];
-  await fineTune(loaded, text.value, { steps, learningRate: 3e-3, blockSize: 64, batchSize: 4 }, (step, loss) => {
+  await fineTune(loaded, text.value, { steps, learningRate: 1e-2, blockSize: 64, batchSize: 4 }, (step, loss) => {
     losses.push(loss);
     chart.push(step, loss);
     status.dataset.losses = JSON.stringify(losses);
@@ -49,9 +49,10 @@ async function main(): Promise<void> {
   const info = await startBackend();
   $('backend').textContent = describeBackend(info);
   $('backend').dataset.name = info.name;
-  const loaded = await loadModel(new URL('models/stories260K/', document.baseURI).href);
-  const c = loaded.model.config;
-  $('model').textContent = `stories260K: ${c.numHiddenLayers} layers, hidden ${c.hiddenSize}, vocab ${c.vocabSize}, ${loaded.model.numParameters().toLocaleString()} parameters`;
+  const loaded = await loadSession(new URL('models/stories260K/', document.baseURI).href);
+  const c = loaded.base.config;
+  $('model').textContent = `stories260K: ${c.numHiddenLayers} layers, hidden ${c.hiddenSize}, vocab ${c.vocabSize}, ${loaded.base.numParameters().toLocaleString()} parameters`;
+  $('adapters').textContent = loaded.model.adapters?.formatTrainableParameters() ?? 'none';
   setStatus('ready', 'ready');
   trainButton.disabled = false;
   trainButton.addEventListener('click', () => {

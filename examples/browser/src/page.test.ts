@@ -55,11 +55,13 @@ describe.skipIf(!chromiumStatus.ok)('the fine-tuning page in Chromium', () => {
     const backend = await page.getAttribute('#backend', 'data-name');
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
     expect(await page.textContent('#model')).toMatch(/stories260K: 5 layers, hidden 64, vocab 512/);
+    // SMoA on the 35 projections (7 per layer); only the adapters train.
+    expect(await page.textContent('#adapters')).toMatch(/trainable/i);
     console.log(`backend: ${await page.textContent('#backend')}`);
   });
 
   it('trains on the pasted text with the loss falling, generates before and after, and shows the chart', async () => {
-    const steps = 30;
+    const steps = 20;
     await page.fill('#steps', String(steps));
     await page.click('#train');
     await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 300_000 });
