@@ -34,7 +34,7 @@ export function ensureChromium(path = CHROMIUM): ChromiumStatus {
     return { ok: false, reason: `${path} is missing and installing it needs root: run "sudo apt-get install -y chromium" (or set CHROMIUM_PATH)` };
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const steps = [['update'], ['install', '-y', '--no-install-recommends', 'chromium']];
+  const steps = [['update'], ['install', '-y', 'chromium']];
   for (const args of steps) {
     const r = spawnSync('apt-get', args, { env, encoding: 'utf8', timeout: 15 * 60_000 });
     if (r.status !== 0) {
