@@ -18,7 +18,7 @@ export function withAdapterOptions(cmd: Command, methods: readonly string[]): Co
   return cmd
     .addOption(new Option('--method <name>', 'what to train: an adapter method, or full fine-tuning').choices([...methods]).default('smoa'))
     .option('--r <n>', 'adapter rank budget r', intArg(1), 8)
-    .addOption(new Option('--alpha <n>', 'scaling numerator (update scaled by alpha / r)').argParser(floatArg(0)).default(undefined, 'r'))
+    .option('--alpha <n>', 'scaling numerator, the update is scaled by alpha / r (default: r)', floatArg(0))
     .option('--dropout <p>', 'adapter input dropout while training', floatArg(0, 1, false), 0)
     .option('--num-blocks <k>', 'SMoA / MELoRA: number of blocks K', intArg(1), 2)
     .option('--target-modules <list>', 'comma-separated projection names, or all-linear', listArg, DEFAULT_TARGETS);

@@ -27,7 +27,7 @@ export function registerEval(program: Command): void {
     .option('--adapter <dir>', 'adapter directory in PEFT layout (e.g. <run>/adapter)')
     .requiredOption('--task <name>', 'task from @smoa/datasets (e.g. tinyshakespeare, boolq, piqa, gsm8k)')
     .addOption(new Option('--split <name>', 'split to evaluate').choices([...SPLITS]).default('test'))
-    .addOption(new Option('--mode <mode>', 'how to score').choices(['generate', 'loglikelihood', 'perplexity']).default(undefined, 'perplexity for text corpora, else generate'))
+    .addOption(new Option('--mode <mode>', 'how to score (default: perplexity for text corpora, else generate)').choices(['generate', 'loglikelihood', 'perplexity']))
     .option('--limit <n>', 'evaluate the first n examples only', intArg(1))
     .option('--batch-size <n>', 'sequences per forward pass', intArg(1), 8)
     .option('--block-size <n>', 'perplexity: tokens per block', intArg(2), 128)

@@ -10,8 +10,8 @@ export const EMBEDDED_MODEL = 'the embedded stories260K';
 /** --model, --backend and --config, which every model-using command takes. */
 export function withModelOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--model <dir>', 'Hugging Face Llama directory (config.json, model.safetensors, tokenizer.json)').default(undefined, EMBEDDED_MODEL))
-    .addOption(new Option('--backend <name>', 'tfjs backend to use').choices(BACKEND_CHOICES as string[]).default(undefined, 'fastest available, or SMOA_BACKEND'))
+    .addOption(new Option('--model <dir>', `Hugging Face Llama directory (config.json, model.safetensors, tokenizer.json) (default: ${EMBEDDED_MODEL})`))
+    .addOption(new Option('--backend <name>', 'tfjs backend to use (default: the fastest available, or SMOA_BACKEND)').choices(BACKEND_CHOICES as string[]))
     .option('--config <file>', 'JSON file of option values (keys are the long option names; flags given on the command line win)');
 }
 
