@@ -13,6 +13,8 @@ export const ISOMORPHIC_PACKAGES = [
   '@smoa/llama',
   '@smoa/datasets',
   '@smoa/eval',
+  // The browser example trains with it.
+  '@smoa/train',
 ] as const;
 
 /** Export subpaths that are Node-only by design and so are not scanned. */

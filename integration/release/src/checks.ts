@@ -5,10 +5,10 @@
  *
  * Each body runs, unchanged, inside an async function in both the ESM and the CommonJS consumer script.
  * In scope: `tf` (@tensorflow/tfjs-core), `assert` (node:assert/strict), `tmp` (a scratch folder path),
- * `join` (node:path) and one namespace per imported specifier, camel-cased without the scope:
- * `@smoa/llama/node` is `llamaNode`, `@smoa/adapters/layers` is `adaptersLayers` (and `@smoa/eval`, whose
- * name is reserved in strict code, is `evalPkg`). A body returns a short
- * summary that the test prints.
+ * `join` (node:path), `close(a, b)` (max |a - b| of two tensors) and one namespace per imported specifier,
+ * camel-cased without the scope: `@smoa/llama/node` is `llamaNode`, `@smoa/adapters/layers` is
+ * `adaptersLayers` (and `@smoa/eval`, whose name is reserved in strict code, is `evalPkg`). A body returns a
+ * short summary that the test prints.
  */
 export const CHECKS: Record<string, string> = {
   '@smoa/backend': `
@@ -27,13 +27,60 @@ export const CHECKS: Record<string, string> = {
     assert.deepEqual(again.keys(), ['w']);
     return 'wrote, lazily read and round-tripped ' + file;`,
   '@smoa/adapters': `
-    const weight = tf.randomNormal([8, 16], 0, 0.1, 'float32', 1);
-    const linear = new adapters.Linear(weight);
-    const x = tf.randomNormal([2, 3, 16], 0, 1, 'float32', 2);
-    const y = linear.apply(x);
-    assert.deepEqual(y.shape, [2, 3, 8]);
-    const expected = tf.matMul(tf.reshape(x, [6, 16]), weight, false, true);
-    const diff = tf.max(tf.abs(tf.sub(tf.reshape(y, [6, 8]), expected))).dataSync()[0];
-    assert.ok(diff < 1e-5, 'Linear.apply matches x W^T, max diff ' + diff);
-    return 'Linear [8,16] applied, max diff ' + diff.toExponential(1);`,
+    const weight = tf.randomNormal([32, 64], 0, 0.1, 'float32', 1);
+    const layer = adapters.createAdapter({ method: 'smoa', r: 8, numBlocks: 2 }, { weight });
+    for (const v of layer.trainableVariables) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 3));
+    const x = tf.randomNormal([3, 64], 0, 1, 'float32', 2);
+    const delta = layer.deltaWeight();
+    assert.ok(tf.max(tf.abs(delta)).dataSync()[0] > 0, 'a trained SMoA update is not zero');
+    const expected = tf.matMul(x, tf.add(weight, delta), false, true);
+    const diff = close(layer.apply(x), expected);
+    assert.ok(diff < 1e-4, 'SMoA apply(x) = x (W + dW)^T, max diff ' + diff);
+    return 'SMoA r=8 K=2 on a random [32,64] weight: ' + layer.numTrainableParams + ' trainable, max diff ' + diff.toExponential(1);`,
+  '@smoa/llama': `
+    const dir = llamaNode.embeddedModelDir();
+    assert.ok(dir.startsWith(process.cwd()), 'the embedded model ships in the tarball: ' + dir);
+    const { model, tokenizer, config } = await llamaNode.loadLlama(dir);
+    const ids = [tokenizer.bosTokenId, ...tokenizer.encode('Once upon a time')];
+    const logits = model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'));
+    assert.deepEqual(logits.shape, [1, ids.length, config.vocabSize]);
+    const [generated] = await model.generate([[tokenizer.bosTokenId]], { maxNewTokens: 12 });
+    const text = tokenizer.decode(generated, { skipSpecialTokens: true });
+    assert.match(text, /^Once upon a time, there was a little girl/, 'greedy stories260K from BOS');
+    const wrapped = adapters.injectAdapter(model, { method: 'smoa', r: 4, targetModules: ['q_proj', 'v_proj'] });
+    assert.ok(wrapped.trainableVariables().length > 0);
+    assert.ok(close(model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')), logits) < 1e-4, 'a fresh SMoA adapter starts as the base model');
+    return 'forward ' + JSON.stringify(logits.shape) + ', greedy: ' + JSON.stringify(text);`,
+  '@smoa/datasets': `
+    const task = datasets.getTask('boolq');
+    const test = await datasetsNode.loadTask(task, 'test');
+    assert.equal(test.length, 3270);
+    const { prompt, response } = datasets.exampleFormatter(task)(test[0]);
+    assert.match(prompt, /### Instruction:/);
+    assert.match(response, /true|false/);
+    return 'boolq test: ' + test.length + ' records from the shipped data, first response ' + JSON.stringify(response);`,
+  '@smoa/eval': `
+    const f1 = evalPkg.tokenF1('the cat sat', 'the cat sat down');
+    // SQuAD normalisation drops articles: 'cat sat' vs 'cat sat down' is precision 1, recall 2/3.
+    assert.ok(Math.abs(f1 - 0.8) < 1e-9, 'token F1 ' + f1);
+    const bleu = evalPkg.corpusBleu(['the cat sat on the mat'], [['the cat sat on the mat']]);
+    assert.ok(Math.abs(bleu.bleu[3] - 1) < 1e-9, 'identical sentences have BLEU-4 1: ' + bleu.bleu);
+    assert.equal(evalPkg.extractNumber('so the answer is #### 42'), 42);
+    return 'token F1 ' + f1.toFixed(3) + ', BLEU-4 ' + bleu.bleu[3];`,
+  '@smoa/train': `
+    const { model, tokenizer } = await llamaNode.loadLlama(llamaNode.embeddedModelDir());
+    const prepared = train.prepareModel(model, { kind: 'adapter', adapter: { method: 'smoa', r: 4, targetModules: 'all-linear' } });
+    // One block, so every step sees the same batch and the loss must fall.
+    const blocks = datasets.tokenBlocks(tokenizer, ['Bolt the robot painted blue stars on the night sky.'], { blockSize: 64 });
+    assert.equal(blocks.length, 1);
+    const losses = [];
+    const result = await train.train({
+      model: prepared,
+      train: blocks,
+      config: { maxSteps: 6, batchSize: 1, learningRate: 1e-2 },
+      onEvent: (e) => { if (e.type === 'step') losses.push(e.loss); },
+    });
+    assert.equal(result.reason, 'completed', result.message);
+    assert.ok(losses[losses.length - 1] < losses[0], 'loss falls: ' + losses);
+    return 'SMoA on all-linear, ' + prepared.numTrainable + ' trainable, loss ' + losses[0].toFixed(3) + ' -> ' + losses[losses.length - 1].toFixed(3);`,
 };

@@ -18,7 +18,11 @@ const consumer = join(work, 'consumer');
 const scratch = join(work, 'scratch');
 const specifiers = packages.flatMap((p) => importSpecifiers(p.manifest));
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// SMOA_KEEP_RELEASE_DIR=1 keeps the consumer project for a look after a failure.
+afterAll(() => {
+  if (process.env.SMOA_KEEP_RELEASE_DIR === '1') console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+});
 
 beforeAll(async () => {
   const tarballDir = join(work, 'tarballs');
@@ -49,9 +53,11 @@ async function runNode(script: string): Promise<string> {
 }
 
 describe('packed tarballs in a fresh npm project', () => {
-  it('every CHECKS entry names a publishable package', () => {
+  it('has real work for every publishable package (a CHECKS entry, or a bin run below) and no stale entry', () => {
     const names = packages.map((p) => p.manifest.name);
     for (const name of Object.keys(CHECKS)) expect(names, `CHECKS names ${name}, which is not a publishable package`).toContain(name);
+    const uncovered = packages.filter((p) => CHECKS[p.manifest.name] === undefined && binNames(p.manifest).length === 0).map((p) => p.manifest.name);
+    expect(uncovered, 'publishable packages with nothing to run in src/checks.ts').toEqual([]);
   });
 
   it('replaced every workspace: range with the sibling version it stands for', () => {

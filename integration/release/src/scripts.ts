@@ -35,6 +35,7 @@ export function consumerScript(format: ModuleFormat, specifiers: string[], insta
     .map((pkg) => `  console.log('ok ${pkg}: ' + (await (async () => {${CHECKS[pkg]}\n  })()));`);
   const body = [
     `const tmp = process.argv[2];`,
+    `const close = (a, b) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];`,
     `for (const s of ${JSON.stringify(specifiers)}) {`,
     `  assert.ok(where(s).startsWith(process.cwd()), s + ' resolved outside the consumer project: ' + where(s));`,
     `}`,
