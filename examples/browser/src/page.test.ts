@@ -88,4 +88,17 @@ describe.skipIf(!chromiumStatus.ok)('the fine-tuning page in Chromium', () => {
     // The loader probes for a sharded checkpoint first; nothing else may be missing.
     expect(missing.filter((p) => !p.endsWith('/models/stories260K/model.safetensors.index.json')), 'files the page did not find').toEqual([]);
   });
+
+  it('rejects a step count that is not a whole number >= 1, naming the field', async () => {
+    await page.fill('#steps', '0');
+    await page.click('#train');
+    await page.waitForSelector('#status[data-state="error"]', { timeout: 10_000 });
+    expect(await page.textContent('#status')).toBe('error: steps: expected a whole number >= 1, got "0"');
+  });
+
+  it('rejects an unknown ?backend= with the valid names', async () => {
+    await page.goto(`${server.url}?backend=tpu`);
+    await page.waitForSelector('#status[data-state="error"]', { timeout: 60_000 });
+    expect(await page.textContent('#status')).toMatch(/\?backend=tpu: unknown backend "tpu"; valid: .*wasm.*cpu/);
+  });
 });

@@ -24,9 +24,10 @@ export type ChromiumStatus = { ok: true; path: string; installed: boolean } | { 
  * apt-get present): CI starts from a clean machine. Only when that is impossible does it report why, so the
  * caller can skip with that message.
  */
-export function ensureChromium(path = CHROMIUM): ChromiumStatus {
+export function ensureChromium(path = CHROMIUM, options: { explicit?: boolean } = {}): ChromiumStatus {
   if (existsSync(path)) return { ok: true, path, installed: false };
-  if (process.env.CHROMIUM_PATH !== undefined) return { ok: false, reason: `CHROMIUM_PATH=${path} does not exist` };
+  // A path the user chose is never replaced by installing another browser.
+  if (options.explicit ?? process.env.CHROMIUM_PATH !== undefined) return { ok: false, reason: `CHROMIUM_PATH=${path} does not exist` };
   if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get')) {
     return { ok: false, reason: `${path} is missing and there is no apt-get to install it (install chromium or set CHROMIUM_PATH)` };
   }
