@@ -1,60 +1,139 @@
+import { jsMacroKernel, MR, NR, wasmGemm } from './wasm/gemm-kernel';
+
+/** A strided matrix view: element (i, l) is data[offset + i * rowStride + l * colStride]. */
+export interface Operand {
+  data: Float64Array;
+  offset?: number;
+  rowStride: number;
+  colStride: number;
+}
+
+export interface GemmOptions {
+  /** C = (accumulate ? C : 0) + alpha A B. Default alpha 1, accumulate false. */
+  alpha?: number;
+  accumulate?: boolean;
+  /** Only this triangle of C (i <= j: 'upper', i >= j: 'lower') is needed; blocks wholly outside it are skipped. */
+  triangle?: 'upper' | 'lower';
+  /** Offset and row stride of C; default 0 and n. */
+  cOffset?: number;
+  ldc?: number;
+}
+
+// Cache blocking: an A block (MC x KC) stays in L2 while one B strip (KC x NR) sits in L1.
+const KC = 256;
+const MC = 128;
+const NC = 512;
+
+const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
+
 /**
- * C = A B^T in float64 for row-major A [m, p] and B [n, p]. Both operands are read along contiguous
- * rows and a 4x4 tile of C lives in registers, which is what makes this loop fast in V8 (no SIMD for
- * doubles there). With `symmetric` (A === B) only the upper triangle is computed and then mirrored.
+ * C [m, n] = alpha A [m, k] B [k, n] in float64, packed into BLIS-style panels and run through a
+ * WebAssembly SIMD (f64x2) macro-kernel, or the same kernel in JavaScript where WASM SIMD is missing.
+ * Operands are strided views, so transposes and sub-matrices cost nothing beyond the packing.
  */
-export function matMulABt(
-  a: Float64Array,
-  b: Float64Array,
-  m: number,
-  n: number,
-  p: number,
-  symmetric = false,
-): Float64Array {
-  const c = new Float64Array(m * n);
-  const m4 = m - (m % 4);
-  const n4 = n - (n % 4);
-  for (let i = 0; i < m4; i += 4) {
-    const a0 = i * p, a1 = a0 + p, a2 = a1 + p, a3 = a2 + p;
-    for (let j = symmetric ? i : 0; j < n4; j += 4) {
-      const b0 = j * p, b1 = b0 + p, b2 = b1 + p, b3 = b2 + p;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      for (let k = 0; k < p; k++) {
-        const x0 = a[a0 + k], x1 = a[a1 + k], x2 = a[a2 + k], x3 = a[a3 + k];
-        const y0 = b[b0 + k], y1 = b[b1 + k], y2 = b[b2 + k], y3 = b[b3 + k];
-        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+export function gemm(m: number, n: number, k: number, a: Operand, b: Operand, c: Float64Array, opts: GemmOptions = {}): void {
+  const { alpha = 1, accumulate = false, triangle, cOffset = 0, ldc = n } = opts;
+  if (m === 0 || n === 0) return;
+  const mpad = roundUp(m, MR);
+  const npad = roundUp(n, NR);
+  const kcMax = Math.min(KC, Math.max(k, 1));
+  const aLen = MC * kcMax;
+  const bLen = kcMax * npad;
+  const wasm = wasmGemm();
+  let ap: Float64Array, bp: Float64Array, cw: Float64Array;
+  if (wasm) {
+    const bytes = (aLen + bLen + mpad * npad) * 8;
+    const have = wasm.memory.buffer.byteLength;
+    if (have < bytes) wasm.memory.grow(Math.ceil((bytes - have) / 65536));
+    const buf = wasm.memory.buffer;
+    ap = new Float64Array(buf, 0, aLen);
+    bp = new Float64Array(buf, aLen * 8, bLen);
+    cw = new Float64Array(buf, (aLen + bLen) * 8, mpad * npad);
+    cw.fill(0);
+  } else {
+    ap = new Float64Array(aLen);
+    bp = new Float64Array(bLen);
+    cw = new Float64Array(mpad * npad);
+  }
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = Math.min(KC, k - pc);
+    packB(b, pc, kc, n, npad, bp);
+    for (let ic = 0; ic < m; ic += MC) {
+      const mc = Math.min(MC, m - ic);
+      const mcpad = roundUp(mc, MR);
+      packA(a, ic, mc, mcpad, pc, kc, ap);
+      // Column range of this row block that touches the wanted triangle.
+      const jFrom = triangle === 'upper' ? ic - (ic % NR) : 0;
+      const jTo = triangle === 'lower' ? Math.min(npad, roundUp(ic + mc, NR)) : npad;
+      for (let jc = jFrom; jc < jTo; jc += NC) {
+        const nc = Math.min(NC, jTo - jc);
+        if (wasm) wasm.macro(ap.byteOffset, bp.byteOffset + jc * kc * 8, cw.byteOffset + (ic * npad + jc) * 8, mcpad, nc, kc, npad * 8);
+        else jsMacroKernel(ap, bp.subarray(jc * kc), cw, ic * npad + jc, mcpad, nc, kc, npad);
       }
-      const r0 = i * n + j, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-      c[r0] = c00; c[r0 + 1] = c01; c[r0 + 2] = c02; c[r0 + 3] = c03;
-      c[r1] = c10; c[r1 + 1] = c11; c[r1 + 2] = c12; c[r1 + 3] = c13;
-      c[r2] = c20; c[r2 + 1] = c21; c[r2 + 2] = c22; c[r2 + 3] = c23;
-      c[r3] = c30; c[r3 + 1] = c31; c[r3 + 2] = c32; c[r3 + 3] = c33;
     }
   }
-  // Ragged edges: plain dot products.
-  const dot = (i: number, j: number): number => {
-    let s = 0;
-    const ai = i * p, bj = j * p;
-    for (let k = 0; k < p; k++) s += a[ai + k] * b[bj + k];
-    return s;
-  };
   for (let i = 0; i < m; i++) {
-    const jStart = i < m4 ? n4 : symmetric ? i : 0;
-    for (let j = jStart; j < n; j++) c[i * n + j] = dot(i, j);
+    const src = i * npad;
+    const dst = cOffset + i * ldc;
+    if (accumulate) for (let j = 0; j < n; j++) c[dst + j] += alpha * cw[src + j];
+    else if (alpha === 1) c.set(cw.subarray(src, src + n), dst);
+    else for (let j = 0; j < n; j++) c[dst + j] = alpha * cw[src + j];
   }
+}
+
+/** Packs rows ic..ic+mc of A, columns pc..pc+kc, as MR-row strips (strip[l * MR + r]), zero-padded. */
+function packA(a: Operand, ic: number, mc: number, mcpad: number, pc: number, kc: number, ap: Float64Array): void {
+  const { data, offset = 0, rowStride, colStride } = a;
+  for (let s = 0; s < mcpad; s += MR) {
+    const base = s * kc;
+    for (let r = 0; r < MR; r++) {
+      if (s + r >= mc) {
+        for (let l = 0; l < kc; l++) ap[base + l * MR + r] = 0;
+        continue;
+      }
+      let src = offset + (ic + s + r) * rowStride + pc * colStride;
+      for (let l = 0; l < kc; l++, src += colStride) ap[base + l * MR + r] = data[src];
+    }
+  }
+}
+
+/** Packs rows pc..pc+kc of B (all n columns) as NR-column strips (strip[l * NR + c]), zero-padded. */
+function packB(b: Operand, pc: number, kc: number, n: number, npad: number, bp: Float64Array): void {
+  const { data, offset = 0, rowStride, colStride } = b;
+  for (let s = 0; s < npad; s += NR) {
+    const base = s * kc;
+    for (let c = 0; c < NR; c++) {
+      if (s + c >= n) {
+        for (let l = 0; l < kc; l++) bp[base + l * NR + c] = 0;
+        continue;
+      }
+      let src = offset + pc * rowStride + (s + c) * colStride;
+      for (let l = 0; l < kc; l++, src += rowStride) bp[base + l * NR + c] = data[src];
+    }
+  }
+}
+
+/** Row-major [rows, cols] matrix as an operand (transposed: the [cols, rows] view of the same data). */
+export function rowMajor(data: Float64Array, cols: number, transposed = false, offset = 0): Operand {
+  return transposed ? { data, offset, rowStride: 1, colStride: cols } : { data, offset, rowStride: cols, colStride: 1 };
+}
+
+/**
+ * C = A B^T in float64 for row-major A [m, p] and B [n, p]. With `symmetric` (A === B) only the upper
+ * triangle is computed and then mirrored.
+ */
+export function matMulABt(a: Float64Array, b: Float64Array, m: number, n: number, p: number, symmetric = false): Float64Array {
+  const c = new Float64Array(m * n);
+  gemm(m, n, p, rowMajor(a, p), rowMajor(b, p, true), c, symmetric ? { triangle: 'upper' } : {});
   if (symmetric) {
     for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i];
   }
   return c;
 }
 
-/** Row-major transpose of a [rows, cols] matrix. */
-export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
-  const t = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
-  return t;
+/** C = A B in float64 for row-major A [m, p] and B [p, n]. */
+export function matMul(a: Float64Array, b: Float64Array, m: number, n: number, p: number): Float64Array {
+  const c = new Float64Array(m * n);
+  gemm(m, n, p, rowMajor(a, p), rowMajor(b, n), c);
+  return c;
 }

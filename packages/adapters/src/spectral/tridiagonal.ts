@@ -1,0 +1,148 @@
+import { gemm, rowMajor } from './gemm';
+
+/**
+ * A = Q T Q^T for a symmetric A, T tridiagonal (diagonal d, off-diagonal e[i] between i and i+1),
+ * Q = H_0 H_1 ... H_{n-2}, H_i = I - tau_i v_i v_i^T with v_i[i+1] = 1 and v_i[r] = a[r * n + i] for
+ * r >= i + 2 (the reflectors overwrite A's strict lower part below the subdiagonal, as in LAPACK).
+ */
+export interface Tridiagonal {
+  n: number;
+  d: Float64Array;
+  e: Float64Array;
+  tau: Float64Array;
+  /** The overwritten input, holding the reflectors. */
+  a: Float64Array;
+}
+
+/** Panel width: half the work goes through the blocked rank-2k update (gemm), half through symv. */
+const NB = 32;
+
+/**
+ * Blocked Householder tridiagonalisation (LAPACK dsytrd/dlatrd, lower triangle) in float64. Only the
+ * lower triangle of `a` is read; `a` is overwritten. Row-major storage makes every symv row and every
+ * panel row a contiguous run.
+ */
+export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
+  const d = new Float64Array(n);
+  const e = new Float64Array(Math.max(n - 1, 0));
+  const tau = new Float64Array(Math.max(n - 1, 0));
+  const w = new Float64Array(n * NB);
+  const v = new Float64Array(n);
+  const y = new Float64Array(n);
+  const w2 = new Float64Array(NB);
+  const w3 = new Float64Array(NB);
+  for (let k0 = 0; k0 < n - 1; k0 += NB) {
+    const nb = Math.min(NB, n - 1 - k0);
+    for (let jj = 0; jj < nb; jj++) {
+      const i = k0 + jj;
+      if (jj > 0) {
+        // Bring column i up to date with the panel's earlier reflectors: A -= V W^T + W V^T.
+        const wi = i * NB;
+        const ai = i * n + k0;
+        for (let r = i; r < n; r++) {
+          const ar = r * n + k0;
+          const wr = r * NB;
+          let s = 0;
+          for (let t = 0; t < jj; t++) s += a[ar + t] * w[wi + t] + w[wr + t] * a[ai + t];
+          a[r * n + i] -= s;
+        }
+      }
+      const m = n - 1 - i;
+      // Reflector annihilating A(i+2:n, i) (dlarfg).
+      const alpha = a[(i + 1) * n + i];
+      let ss = 0;
+      for (let r = i + 2; r < n; r++) ss += a[r * n + i] * a[r * n + i];
+      const xnorm = Math.sqrt(ss);
+      let t = 0;
+      let beta = alpha;
+      if (xnorm !== 0) {
+        beta = -Math.sign(alpha || 1) * Math.hypot(alpha, xnorm);
+        t = (beta - alpha) / beta;
+        const scale = 1 / (alpha - beta);
+        for (let r = i + 2; r < n; r++) a[r * n + i] *= scale;
+      }
+      tau[i] = t;
+      e[i] = beta;
+      a[(i + 1) * n + i] = 1;
+      for (let r = 0; r < m; r++) v[r] = a[(i + 1 + r) * n + i];
+      // W(:, jj) = tau (A22 v - V (W^T v) - W (V^T v)), then the dsytd2 correction along v.
+      symvLower(a, n, i + 1, v, y);
+      if (jj > 0) {
+        w2.fill(0, 0, jj);
+        w3.fill(0, 0, jj);
+        for (let r = 0; r < m; r++) {
+          const wr = (i + 1 + r) * NB;
+          const ar = (i + 1 + r) * n + k0;
+          const vr = v[r];
+          for (let q = 0; q < jj; q++) {
+            w2[q] += w[wr + q] * vr;
+            w3[q] += a[ar + q] * vr;
+          }
+        }
+        for (let r = 0; r < m; r++) {
+          const wr = (i + 1 + r) * NB;
+          const ar = (i + 1 + r) * n + k0;
+          let s = 0;
+          for (let q = 0; q < jj; q++) s += a[ar + q] * w2[q] + w[wr + q] * w3[q];
+          y[r] -= s;
+        }
+      }
+      let dot = 0;
+      for (let r = 0; r < m; r++) {
+        y[r] *= t;
+        dot += y[r] * v[r];
+      }
+      const alpha2 = -0.5 * t * dot;
+      for (let r = 0; r < m; r++) w[(i + 1 + r) * NB + jj] = y[r] + alpha2 * v[r];
+    }
+    // Trailing update of the lower triangle: A22 -= [V W] [W V]^T, one gemm with inner size 2 nb.
+    const t0 = k0 + nb;
+    const m2 = n - t0;
+    if (m2 > 0) {
+      const x = new Float64Array(m2 * 2 * nb);
+      const z = new Float64Array(m2 * 2 * nb);
+      for (let r = 0; r < m2; r++) {
+        const ar = (t0 + r) * n + k0;
+        const wr = (t0 + r) * NB;
+        const o = r * 2 * nb;
+        for (let q = 0; q < nb; q++) {
+          x[o + q] = a[ar + q];
+          x[o + nb + q] = w[wr + q];
+          z[o + q] = w[wr + q];
+          z[o + nb + q] = a[ar + q];
+        }
+      }
+      gemm(m2, m2, 2 * nb, rowMajor(x, 2 * nb), rowMajor(z, 2 * nb, true), a, {
+        alpha: -1,
+        accumulate: true,
+        triangle: 'lower',
+        cOffset: t0 * n + t0,
+        ldc: n,
+      });
+    }
+    for (let jj = 0; jj < nb; jj++) {
+      const i = k0 + jj;
+      d[i] = a[i * n + i];
+      a[(i + 1) * n + i] = e[i];
+    }
+  }
+  if (n > 0) d[n - 1] = a[(n - 1) * n + n - 1];
+  return { n, d, e, tau, a };
+}
+
+/** y = A(s:n, s:n) v from the lower triangle only, one contiguous pass over each row. */
+function symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void {
+  const m = n - s;
+  y.fill(0, 0, m);
+  for (let r = 0; r < m; r++) {
+    const row = (s + r) * n + s;
+    const vr = v[r];
+    let acc = 0;
+    for (let c = 0; c < r; c++) {
+      const x = a[row + c];
+      acc += x * v[c];
+      y[c] += x * vr;
+    }
+    y[r] += acc + a[row + r] * vr;
+  }
+}
