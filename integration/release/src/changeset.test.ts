@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv } from './consumer';
 import { copyRepo } from './repo-copy';
+import { run } from './run';
 import { publishablePackages, readManifest, repoRoot, type Manifest } from './workspace';
 
-const exec = promisify(execFile);
 const root = repoRoot();
 const copy = mkdtempSync(join(tmpdir(), 'smoa-changeset-'));
 const bumped = '@smoa/safetensors';
@@ -25,12 +22,7 @@ let after: Map<string, { dir: string; manifest: Manifest }>;
 beforeAll(async () => {
   copyRepo(root, copy);
   writeFileSync(join(copy, '.changeset', 'release-process-check.md'), `---\n"${bumped}": minor\n---\n\n${summary}\n`);
-  try {
-    await exec(join(root, 'node_modules', '.bin', 'changeset'), ['version'], { cwd: copy, env: cleanEnv() });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`changeset version failed in ${copy}:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`);
-  }
+  await run(join(root, 'node_modules', '.bin', 'changeset'), ['version'], copy);
   after = new Map(before.map((p) => [p.manifest.name, { dir: join(copy, relative(root, p.dir)), manifest: readManifest(join(copy, relative(root, p.dir))) }]));
 }, 120_000);
 

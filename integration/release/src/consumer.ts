@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { run } from './run';
 import { readManifest, type Manifest } from './workspace';
-
-const exec = promisify(execFile);
 
 /** The tfjs packages a user installs beside ours (peers), at the versions the workspace tests against. */
 export const TFJS_PEERS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-layers'];
@@ -15,22 +12,10 @@ export function workspaceVersion(pkg: string, fromDir: string): string {
   return (require(`${pkg}/package.json`) as Manifest).version;
 }
 
-/**
- * The environment of a user's shell: the npm_* and pnpm variables that `pnpm run` and turbo add would
- * otherwise steer npm (lifecycle state, user agent, workspace config), so they are dropped; a registry or
- * cache the CI sets on purpose is kept.
- */
-export function cleanEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const keep = new Set(['npm_config_registry', 'npm_config_cache', 'npm_config_userconfig']);
-  return Object.fromEntries(
-    Object.entries(env).filter(([k]) => keep.has(k.toLowerCase()) || !/^(npm_|pnpm_)/i.test(k)),
-  );
-}
-
 /** `pnpm pack` of one package into dest (pnpm rewrites workspace: ranges to real ones); returns the tarball path. */
 export async function pack(pnpm: string, pkgDir: string, dest: string): Promise<string> {
   const before = new Set(readdirSync(dest));
-  await exec(pnpm, ['pack', '--pack-destination', dest], { cwd: pkgDir, env: cleanEnv() });
+  await run(pnpm, ['pack', '--pack-destination', dest], pkgDir);
   const made = readdirSync(dest).filter((f) => f.endsWith('.tgz') && !before.has(f));
   if (made.length !== 1) throw new Error(`pnpm pack in ${pkgDir}: expected one new .tgz in ${dest}, found ${made.join(', ') || 'none'}`);
   return join(dest, made[0]);
@@ -46,11 +31,7 @@ export async function installConsumer(dir: string, tarballs: Record<string, stri
   const overrides = Object.fromEntries(Object.keys(tarballs).map((n) => [n, `$${n}`]));
   const manifest = { name: 'smoa-release-consumer', version: '0.0.0', private: true, dependencies, overrides };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
-  await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
-    cwd: dir,
-    env: cleanEnv(),
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
   for (const name of Object.keys(tarballs)) {
     const installed = readManifest(join(dir, 'node_modules', name));
     if (installed.name !== name) throw new Error(`${dir}/node_modules/${name}: installed package is named ${installed.name}`);

@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from './checks';
-import { TFJS_PEERS, cleanEnv, installConsumer, pack, workspaceVersion } from './consumer';
+import { TFJS_PEERS, installConsumer, pack, workspaceVersion } from './consumer';
+import { run } from './run';
 import { consumerScript } from './scripts';
 import { binNames, importSpecifiers, publishablePackages, readManifest, repoRoot } from './workspace';
 
-const exec = promisify(execFile);
 const root = repoRoot();
 const packages = publishablePackages(root);
 // Outside the workspace, so Node cannot fall back to a workspace node_modules and hide a missing dependency.
@@ -42,15 +40,7 @@ function publishedRange(range: string, version: string): string {
   return spec;
 }
 
-async function runNode(script: string): Promise<string> {
-  try {
-    const { stdout } = await exec(process.execPath, [script, scratch], { cwd: consumer, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${script} failed:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`);
-  }
-}
+const runNode = (script: string): Promise<string> => run(process.execPath, [script, scratch], consumer);
 
 describe('packed tarballs in a fresh npm project', () => {
   it('has real work for every publishable package (a CHECKS entry, or a bin run below) and no stale entry', () => {
@@ -84,7 +74,7 @@ describe('packed tarballs in a fresh npm project', () => {
 
   const bins = packages.flatMap((p) => binNames(p.manifest).map((b) => [p.manifest.name, b] as const));
   it.skipIf(bins.length === 0).each(bins)('%s: `npx %s --help` works from the tarball', async (_pkg, bin) => {
-    const { stdout } = await exec('npx', ['--no-install', bin, '--help'], { cwd: consumer, env: cleanEnv() });
+    const stdout = await run('npx', ['--no-install', bin, '--help'], consumer);
     expect(stdout).toMatch(new RegExp(bin));
   });
 });
