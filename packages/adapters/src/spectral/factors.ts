@@ -1,5 +1,5 @@
 import { eighSymmetric } from './eigh';
-import { matMulABt, transpose } from './gemm';
+import { gemm, matMul, matMulABt, rowMajor } from './gemm';
 
 /**
  * Thin SVD W = U diag(s) V^T of a row-major [out, in] matrix in float64, obtained from one symmetric
@@ -30,15 +30,22 @@ export function spectralFactors(weight: ArrayLike<number>, out: number, inn: num
   const w = Float64Array.from(weight);
   if (out <= inn) {
     const { values, vectors } = eighSymmetric(matMulABt(w, w, out, out, inn, true), out);
-    const wt = transpose(w, out, inn);
-    // vScaled[j] = W^T u_j = s_j v_j.
-    const vScaled = matMulABt(vectors, wt, out, inn, out);
+    // vScaled[j] = W^T u_j = s_j v_j, i.e. U^T W with U^T as rows.
+    const vScaled = matMul(vectors, w, out, inn, out);
     return { out, in: inn, q: out, s: singular(values), uScaled: scaleRows(vectors, values, out), vScaled, unitSide: 'u', unit: vectors };
   }
-  const wt = transpose(w, out, inn);
-  const { values, vectors } = eighSymmetric(matMulABt(wt, wt, inn, inn, out, true), inn);
+  const { values, vectors } = eighSymmetric(gramOfColumns(w, out, inn), inn);
+  // uScaled[j] = W v_j = s_j u_j.
   const uScaled = matMulABt(vectors, w, inn, out, inn);
   return { out, in: inn, q: inn, s: singular(values), uScaled, vScaled: scaleRows(vectors, values, inn), unitSide: 'v', unit: vectors };
+}
+
+/** W^T W for a row-major W [out, in], reading W through a transposed view (no copy). */
+function gramOfColumns(w: Float64Array, out: number, inn: number): Float64Array {
+  const g = new Float64Array(inn * inn);
+  gemm(inn, inn, out, rowMajor(w, inn, true), rowMajor(w, inn), g, { triangle: 'upper' });
+  for (let i = 0; i < inn; i++) for (let j = 0; j < i; j++) g[i * inn + j] = g[j * inn + i];
+  return g;
 }
 
 function singular(values: Float64Array): Float64Array {

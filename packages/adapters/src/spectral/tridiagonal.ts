@@ -1,4 +1,5 @@
 import { gemm, rowMajor } from './gemm';
+import { kernelsWithMemory } from './wasm/gemm-kernel';
 
 /**
  * A = Q T Q^T for a symmetric A, T tridiagonal (diagonal d, off-diagonal e[i] between i and i+1),
@@ -15,20 +16,32 @@ export interface Tridiagonal {
 }
 
 /** Panel width: half the work goes through the blocked rank-2k update (gemm), half through symv. */
-const NB = 32;
+const NB = 16;
 
 /**
  * Blocked Householder tridiagonalisation (LAPACK dsytrd/dlatrd, lower triangle) in float64. Only the
  * lower triangle of `a` is read; `a` is overwritten. Row-major storage makes every symv row and every
  * panel row a contiguous run.
  */
-export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
+export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
+  // The matrix and the symv vectors live in a WASM memory of their own so the SIMD symv reads them in place.
+  const kernels = kernelsWithMemory((n * n + 2 * n) * 8);
+  const a = kernels ? new Float64Array(kernels.memory.buffer, 0, n * n) : new Float64Array(n * n);
+  a.set(input.subarray(0, n * n));
+  const v = kernels ? new Float64Array(kernels.memory.buffer, n * n * 8, n) : new Float64Array(n);
+  const y = kernels ? new Float64Array(kernels.memory.buffer, (n * n + n) * 8, n) : new Float64Array(n);
+  const symv = kernels
+    ? (s: number): void => {
+        const m = n - s;
+        y.fill(0, 0, m);
+        kernels.symv(0, n, s, v.byteOffset, y.byteOffset, m);
+        if (m % 2 === 1) symvLastRow(a, n, s, v, y);
+      }
+    : (s: number): void => symvLower(a, n, s, v, y);
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const tau = new Float64Array(Math.max(n - 1, 0));
   const w = new Float64Array(n * NB);
-  const v = new Float64Array(n);
-  const y = new Float64Array(n);
   const w2 = new Float64Array(NB);
   const w3 = new Float64Array(NB);
   for (let k0 = 0; k0 < n - 1; k0 += NB) {
@@ -66,7 +79,7 @@ export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
       a[(i + 1) * n + i] = 1;
       for (let r = 0; r < m; r++) v[r] = a[(i + 1 + r) * n + i];
       // W(:, jj) = tau (A22 v - V (W^T v) - W (V^T v)), then the dsytd2 correction along v.
-      symvLower(a, n, i + 1, v, y);
+      symv(i + 1);
       if (jj > 0) {
         w2.fill(0, 0, jj);
         w3.fill(0, 0, jj);
@@ -127,22 +140,44 @@ export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
     }
   }
   if (n > 0) d[n - 1] = a[(n - 1) * n + n - 1];
-  return { n, d, e, tau, a };
+  return { n, d, e, tau, a: kernels ? Float64Array.from(a) : a };
 }
 
-/** y = A(s:n, s:n) v from the lower triangle only, one contiguous pass over each row. */
+/** y = A(s:n, s:n) v from the lower triangle only, two rows per pass over contiguous row runs. */
 function symvLower(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void {
   const m = n - s;
   y.fill(0, 0, m);
-  for (let r = 0; r < m; r++) {
-    const row = (s + r) * n + s;
-    const vr = v[r];
-    let acc = 0;
+  for (let r = 0; r + 1 < m; r += 2) {
+    const row0 = (s + r) * n + s;
+    const row1 = row0 + n;
+    const v0 = v[r];
+    const v1 = v[r + 1];
+    let acc0 = 0;
+    let acc1 = 0;
     for (let c = 0; c < r; c++) {
-      const x = a[row + c];
-      acc += x * v[c];
-      y[c] += x * vr;
+      const x0 = a[row0 + c];
+      const x1 = a[row1 + c];
+      const vc = v[c];
+      acc0 += x0 * vc;
+      acc1 += x1 * vc;
+      y[c] += x0 * v0 + x1 * v1;
     }
-    y[r] += acc + a[row + r] * vr;
+    const off = a[row1 + r];
+    y[r] += acc0 + a[row0 + r] * v0 + off * v1;
+    y[r + 1] += acc1 + off * v0 + a[row1 + r + 1] * v1;
   }
+  if (m % 2 === 1) symvLastRow(a, n, s, v, y);
+}
+
+/** The contribution of the last row of an odd-sized trailing matrix (the pairwise kernels skip it). */
+function symvLastRow(a: Float64Array, n: number, s: number, v: Float64Array, y: Float64Array): void {
+  const r = n - s - 1;
+  const row = (s + r) * n + s;
+  const vr = v[r];
+  let acc = 0;
+  for (let c = 0; c < r; c++) {
+    acc += a[row + c] * v[c];
+    y[c] += a[row + c] * vr;
+  }
+  y[r] += acc + a[row + r] * vr;
 }

@@ -6,6 +6,7 @@
 
 export const I32 = 0x7f;
 export const V128 = 0x7b;
+export const F64 = 0x7c;
 
 /** Unsigned LEB128. */
 export function uleb(n: number): number[] {
@@ -54,6 +55,13 @@ export const op = {
   v128Store: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
   f64Splat: (offset: number) => [0xfd, ...uleb(0x0a), 3, ...uleb(offset)], // v128.load64_splat
   f64x2Add: [0xfd, ...uleb(0xf0)],
+  f64x2SplatValue: [0xfd, ...uleb(0x14)],
+  f64x2Lane: (lane: number) => [0xfd, ...uleb(0x21), lane],
+  v128Zero: [0xfd, ...uleb(0x0c), ...Array(16).fill(0)],
+  f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
+  f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
+  f64Add: [0xa0],
+  f64Mul: [0xa2],
   f64x2Mul: [0xfd, ...uleb(0xf2)],
 };
 
@@ -78,7 +86,7 @@ function name(s: string): number[] {
 }
 
 /** A module that imports its memory as env.memory and exports every function (no results). */
-export function encodeModule(functions: FunctionSpec[]): Uint8Array {
+export function encodeModule(functions: FunctionSpec[]): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...uleb(f.params.length), ...f.params, 0]);
   const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)];
   const bodies = functions.map((f) => {
@@ -91,7 +99,7 @@ export function encodeModule(functions: FunctionSpec[]): Uint8Array {
     const code = [...vec(runs.map(([count, t]) => [...uleb(count), t])), ...f.body, 0x0b];
     return [...uleb(code.length), ...code];
   });
-  return Uint8Array.from([
+  return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
     ...section(2, vec([memoryImport])),

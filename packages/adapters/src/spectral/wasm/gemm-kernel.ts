@@ -1,4 +1,4 @@
-import { encodeModule, I32, op, V128 } from './encode';
+import { encodeModule, F64, I32, op, V128 } from './encode';
 
 /** Rows and columns of the register tile: 4 x 8 doubles, 16 f64x2 accumulators. */
 export const MR = 4;
@@ -66,34 +66,112 @@ function macroKernel(): number[] {
   return body;
 }
 
-export type MacroKernel = (ap: number, bp: number, cp: number, mc: number, nc: number, kc: number, ldcBytes: number) => void;
-
-export interface WasmGemm {
-  memory: WebAssembly.Memory;
-  macro: MacroKernel;
+/**
+ * y[0:m] += A(s:n, s:n) v for a row-major symmetric A read from its lower triangle only, two rows per
+ * pass (each stored element is loaded once and used for both its row and its column). Handles rows
+ * in pairs; an odd last row is left to the caller. Pointers are byte addresses.
+ */
+function symvKernel(): number[] {
+  const [a, n, s, v, y, m, r, cb, rb, row0, row1, addr] = Array.from({ length: 12 }, (_, i) => i);
+  const [acc0, acc1, v0s, v1s, x0, x1, vc] = [12, 13, 14, 15, 16, 17, 18];
+  const [v0, v1] = [19, 20];
+  const fma = (acc: number, xa: number, xb: number) => [...op.get(acc), ...op.get(xa), ...op.get(xb), ...op.f64x2Mul, ...op.f64x2Add, ...op.set(acc)];
+  const finish = (acc: number, diag: number[], off: number[], mine: number, other: number, yOff: number) => [
+    ...op.get(y), ...op.get(rb), ...op.add, ...op.tee(addr),
+    ...op.get(addr), ...op.f64Load(yOff),
+    ...op.get(acc), ...op.f64x2Lane(0), ...op.f64Add,
+    ...op.get(acc), ...op.f64x2Lane(1), ...op.f64Add,
+    ...diag, ...op.get(mine), ...op.f64Mul, ...op.f64Add,
+    ...off, ...op.get(other), ...op.f64Mul, ...op.f64Add,
+    ...op.f64Store(yOff),
+  ];
+  const at = (row: number, extra: number) => [...op.get(row), ...op.get(rb), ...op.add, ...op.f64Load(extra)];
+  return [
+    ...op.i32(0), ...op.set(r),
+    ...op.block, ...op.loop,
+    ...op.get(r), ...op.i32(1), ...op.add, ...op.get(m), ...op.geU, ...op.brIf(1),
+    ...op.get(r), ...op.i32(8), ...op.mul, ...op.set(rb),
+    ...op.get(a), ...op.get(s), ...op.get(r), ...op.add, ...op.get(n), ...op.mul, ...op.get(s), ...op.add, ...op.i32(8), ...op.mul, ...op.add, ...op.tee(row0),
+    ...op.get(n), ...op.i32(8), ...op.mul, ...op.add, ...op.set(row1),
+    ...op.get(v), ...op.get(rb), ...op.add, ...op.f64Load(0), ...op.tee(v0), ...op.f64x2SplatValue, ...op.set(v0s),
+    ...op.get(v), ...op.get(rb), ...op.add, ...op.f64Load(8), ...op.tee(v1), ...op.f64x2SplatValue, ...op.set(v1s),
+    ...op.v128Zero, ...op.set(acc0), ...op.v128Zero, ...op.set(acc1),
+    ...op.i32(0), ...op.set(cb),
+    ...op.block, ...op.loop,
+    ...op.get(cb), ...op.get(rb), ...op.geU, ...op.brIf(1),
+    ...op.get(row0), ...op.get(cb), ...op.add, ...op.v128Load(0), ...op.set(x0),
+    ...op.get(row1), ...op.get(cb), ...op.add, ...op.v128Load(0), ...op.set(x1),
+    ...op.get(v), ...op.get(cb), ...op.add, ...op.v128Load(0), ...op.set(vc),
+    ...fma(acc0, x0, vc), ...fma(acc1, x1, vc),
+    ...op.get(y), ...op.get(cb), ...op.add, ...op.tee(addr),
+    ...op.get(addr), ...op.v128Load(0),
+    ...op.get(x0), ...op.get(v0s), ...op.f64x2Mul, ...op.f64x2Add,
+    ...op.get(x1), ...op.get(v1s), ...op.f64x2Mul, ...op.f64x2Add,
+    ...op.v128Store(0),
+    ...op.get(cb), ...op.i32(16), ...op.add, ...op.set(cb),
+    ...op.br(0),
+    ...op.end, ...op.end,
+    ...finish(acc0, at(row0, 0), at(row1, 0), v0, v1, 0),
+    ...finish(acc1, at(row1, 8), at(row1, 0), v1, v0, 8),
+    ...op.get(r), ...op.i32(2), ...op.add, ...op.set(r),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
 }
 
-let cached: WasmGemm | null | undefined;
+export type MacroKernel = (ap: number, bp: number, cp: number, mc: number, nc: number, kc: number, ldcBytes: number) => void;
+export type SymvKernel = (a: number, n: number, s: number, v: number, y: number, m: number) => void;
+
+export interface Kernels {
+  memory: WebAssembly.Memory;
+  macro: MacroKernel;
+  symv: SymvKernel;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+let shared: Kernels | null | undefined;
+let disabled = false;
 
 /**
- * The SIMD kernel instance, or null where WebAssembly SIMD is unavailable (then the caller uses the
- * JavaScript kernel). Compiled synchronously: the module is ~1 KB, well under the size browsers allow
+ * The compiled SIMD module, or null where WebAssembly SIMD is unavailable (callers then use the
+ * JavaScript kernels). Compiled synchronously: the module is ~2 KB, well under the size browsers allow
  * for synchronous compilation on the main thread.
  */
-export function wasmGemm(): WasmGemm | null {
-  if (cached !== undefined) return cached;
-  cached = null;
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
   try {
-    if (typeof WebAssembly !== 'object') return cached;
-    const bytes = encodeModule([{ name: 'macro', params: Array(7).fill(I32), locals: [...Array(6).fill(I32), ...Array(21).fill(V128)], body: macroKernel() }]);
-    if (!WebAssembly.validate(bytes)) return cached;
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    cached = { memory, macro: instance.exports.macro as MacroKernel };
+    if (typeof WebAssembly !== 'object') return compiled;
+    const bytes = encodeModule([
+      { name: 'macro', params: Array(7).fill(I32), locals: [...Array(6).fill(I32), ...Array(21).fill(V128)], body: macroKernel() },
+      { name: 'symv', params: Array(6).fill(I32), locals: [...Array(6).fill(I32), ...Array(7).fill(V128), F64, F64], body: symvKernel() },
+    ]);
+    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
   } catch {
-    cached = null;
+    compiled = null;
   }
-  return cached;
+  return compiled;
+}
+
+/** Kernels bound to a memory of their own (at least `bytes` long), or null without WASM SIMD. */
+export function kernelsWithMemory(bytes: number): Kernels | null {
+  const module = disabled ? null : kernelModule();
+  if (!module) return null;
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  return { memory, macro: exports.macro as MacroKernel, symv: exports.symv as SymvKernel };
+}
+
+/** The process-wide kernel instance used for gemm scratch space, or null without WASM SIMD. */
+export function wasmGemm(): Kernels | null {
+  if (disabled) return null;
+  if (shared === undefined) shared = kernelsWithMemory(65536);
+  return shared;
+}
+
+/** Forces the JavaScript kernels (tests and benchmarks compare both paths). */
+export function setWasmKernels(enabled: boolean): void {
+  disabled = !enabled;
 }
 
 /** The same macro-kernel in plain JavaScript (4 x 4 register tiles), for engines without WASM SIMD. */
