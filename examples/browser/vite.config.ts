@@ -6,9 +6,6 @@ import { backendImportMap, folderFiles, serveFiles, tfjsWasmFiles } from './buil
 // (they are optional peers), so the build maps those names to bundled chunks with an import map.
 const BACKENDS = ['@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu'];
 
-// Cross-origin isolation lets the wasm backend use its threaded SIMD build (SharedArrayBuffer).
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-
 export default defineConfig({
   base: './',
   // No single-page fallback: a missing file must be a 404 (the model loader probes for optional files such
@@ -20,6 +17,4 @@ export default defineConfig({
     serveFiles({ 'models/stories260K/': folderFiles(embeddedModelDir()), 'tfjs-wasm/': tfjsWasmFiles() }),
   ],
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
-  server: { headers: ISOLATION },
-  preview: { headers: ISOLATION },
 });

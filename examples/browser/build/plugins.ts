@@ -49,17 +49,25 @@ export function serveFiles(mounts: Record<string, Record<string, string>>): Plug
 
 /**
  * @smoa/backend loads the backend packages with `import(name)` at run time, a bare specifier that a
- * browser resolves only through an import map. This builds each backend package as its own entry chunk
- * (sharing the app's single tfjs-core chunk) and writes an import map from the package name to that chunk
- * at the top of index.html, so the runtime import gets the very module instance the app bundled.
+ * browser resolves only through an import map. The build makes each backend package its own entry chunk
+ * (sharing the app's single tfjs-core chunk); the dev server serves a one-line module per backend that
+ * re-exports the pre-bundled package (the same URL, so the same instance, as the app's own imports). Either
+ * way an import map at the top of index.html sends the runtime import to the very module the app uses.
  */
 export function backendImportMap(packages: string[]): Plugin {
   const entryName = (pkg: string): string => pkg.replace(/^@tensorflow\//, '');
+  const DEV_PREFIX = '/@smoa-backend/';
+  let command: 'build' | 'serve' = 'build';
+  const importMap = (imports: Record<string, string>) => [
+    { tag: 'script', attrs: { type: 'importmap' }, children: JSON.stringify({ imports }), injectTo: 'head-prepend' as const },
+  ];
   return {
     name: 'smoa-backend-import-map',
-    apply: 'build',
-    config() {
+    config(_config, env) {
+      command = env.command;
       return {
+        // Pre-bundled together, so the backends and the app share one tfjs-core in dev as well.
+        optimizeDeps: { include: packages },
         build: {
           rollupOptions: {
             input: { index: 'index.html', ...Object.fromEntries(packages.map((p) => [entryName(p), p])) },
@@ -69,16 +77,29 @@ export function backendImportMap(packages: string[]): Plugin {
         },
       };
     },
+    resolveId(id) {
+      return id.startsWith(DEV_PREFIX) ? id : undefined;
+    },
+    load(id) {
+      if (!id.startsWith(DEV_PREFIX)) return undefined;
+      const pkg = packages.find((p) => `${DEV_PREFIX}${entryName(p)}.js` === id);
+      if (pkg === undefined) throw new Error(`${id}: not one of the backends ${packages.join(', ')}`);
+      return `export * from '${pkg}';\n`;
+    },
     transformIndexHtml: {
       order: 'post',
       handler(_html, ctx) {
         const imports: Record<string, string> = {};
         for (const pkg of packages) {
+          if (command === 'serve') {
+            imports[pkg] = `${DEV_PREFIX}${entryName(pkg)}.js`;
+            continue;
+          }
           const chunk = Object.values(ctx.bundle ?? {}).find((c) => c.type === 'chunk' && c.isEntry && c.name === entryName(pkg));
           if (chunk === undefined) throw new Error(`vite build: no entry chunk for ${pkg}`);
           imports[pkg] = `./${chunk.fileName}`;
         }
-        return [{ tag: 'script', attrs: { type: 'importmap' }, children: JSON.stringify({ imports }), injectTo: 'head-prepend' }];
+        return importMap(imports);
       },
     },
   };

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, ensureChromium } from './harness/chromium';
-import { servePage } from './harness/server';
+import { serveDev, servePage } from './harness/server';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const screenshots = join(root, 'screenshots');
@@ -94,6 +94,20 @@ describe.skipIf(!chromiumStatus.ok)('the fine-tuning page in Chromium', () => {
     await page.click('#train');
     await page.waitForSelector('#status[data-state="error"]', { timeout: 10_000 });
     expect(await page.textContent('#status')).toBe('error: steps: expected a whole number >= 1, got "0"');
+  });
+
+  it('also runs from the Vite dev server (backend picked, model loaded)', async () => {
+    const dev = await serveDev(root);
+    try {
+      const devPage = await context.newPage();
+      await devPage.goto(dev.url);
+      await devPage.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', { timeout: 180_000 });
+      expect(await devPage.textContent('#status')).toBe('ready');
+      expect(await devPage.textContent('#model')).toMatch(/stories260K: 5 layers/);
+      await devPage.close();
+    } finally {
+      await dev.close();
+    }
   });
 
   it('rejects an unknown ?backend= with the valid names', async () => {
