@@ -1,5 +1,6 @@
 /**
- * Eigen-decomposition of a real symmetric matrix in float64: Householder reduction to tridiagonal form
+ * Reference (previous) solver, kept as the test oracle of the faster `eigh.ts`. Eigen-decomposition of a
+ * real symmetric matrix in float64: Householder reduction to tridiagonal form
  * followed by the implicit QL method (the EISPACK tred2/tql2 pair, as in JAMA, public domain).
  *
  * The classic code walks columns of the eigenvector matrix; here it works on the transpose so every
