@@ -17,6 +17,11 @@ export interface GenerateOptions {
   seed?: number;
   /** Reuse keys and values of earlier positions (default). false recomputes the whole sequence per token. */
   useCache?: boolean;
+  /**
+   * Hold a transposed copy of the weights while generating (default true): one-token steps run several
+   * times faster on the wasm backend, at the cost of a second copy of the weights during the call.
+   */
+  transposedWeights?: boolean;
 }
 
 /** What generation needs from the model: the decoder, the head, and its input checks. */
@@ -52,6 +57,7 @@ export async function generate(model: GenerationModel, prompts: number[][], opti
   const decoder = opts.useCache ? new CachedDecoder(model, tokens, mask, B, L) : new RecomputingDecoder(model, tokens, mask, B, L);
   const random = createRng(opts.seed);
   const done = new Array<boolean>(B).fill(false);
+  if (opts.transposedWeights) model.holdTransposedWeights();
   try {
     let logits = decoder.prefill();
     for (let step = 0; ; step++) {
@@ -67,6 +73,7 @@ export async function generate(model: GenerationModel, prompts: number[][], opti
     }
   } finally {
     decoder.dispose();
+    if (opts.transposedWeights) model.releaseTransposedWeights();
   }
   return out;
 }
@@ -190,6 +197,7 @@ interface CheckedOptions {
   eos: Set<number>;
   seed: number;
   useCache: boolean;
+  transposedWeights: boolean;
 }
 
 function checkOptions(model: GenerationModel, o: GenerateOptions): CheckedOptions {
@@ -215,6 +223,7 @@ function checkOptions(model: GenerationModel, o: GenerateOptions): CheckedOption
     eos,
     seed: o.seed ?? Math.floor(Math.random() * 2 ** 32),
     useCache: o.useCache ?? true,
+    transposedWeights: o.transposedWeights ?? true,
   };
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear } from '@smoa/adapters';
+import { LlamaLinear } from '../model/linear';
 import type { LlamaConfig } from '../config';
 import type { DecoderLayerWeights, LlamaWeights } from '../model/llama';
 import type { TensorSource } from './tensor-source';
@@ -76,7 +76,7 @@ export async function loadWeights(config: LlamaConfig, source: TensorSource): Pr
     return t;
   };
   const linear = async (prefix: string, bias: boolean) =>
-    new Linear(await read<tf.Tensor2D>(`${prefix}.weight`), bias ? await read<tf.Tensor1D>(`${prefix}.bias`) : undefined);
+    new LlamaLinear(await read<tf.Tensor2D>(`${prefix}.weight`), bias ? await read<tf.Tensor1D>(`${prefix}.bias`) : undefined);
   try {
     const embedTokens = await read<tf.Tensor2D>('model.embed_tokens.weight');
     const layers: DecoderLayerWeights[] = [];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Linear, type ModuleContainer } from '@smoa/adapters';
 import type { LlamaConfig } from '../config';
+import { LlamaLinear } from './linear';
 import { ropeTables } from './rope';
 
 /**
@@ -66,6 +67,7 @@ export class LlamaModelCore implements ModuleContainer {
   private readonly eps: tf.Scalar;
   private readonly attnScale: tf.Scalar;
   private readonly masked: tf.Scalar;
+  private embedTransposed?: { source: tf.Tensor2D; value: tf.Tensor2D };
 
   constructor(
     readonly config: LlamaConfig,
@@ -125,8 +127,31 @@ export class LlamaModelCore implements ModuleContainer {
     const { lmHead, embedTokens } = this.weights;
     if (lmHead) return lmHead.apply(hidden) as tf.Tensor3D;
     const [B, T, D] = hidden.shape;
-    const logits = tf.matMul(tf.reshape(hidden, [B * T, D]) as tf.Tensor2D, embedTokens, false, true);
+    const h = tf.reshape(hidden, [B * T, D]) as tf.Tensor2D;
+    // Tied embeddings: E h^T, transposed back, for the reason LlamaLinear gives.
+    const held = this.embedTransposed?.source === embedTokens ? this.embedTransposed.value : undefined;
+    const logits = held ? tf.matMul(h, held) : tf.transpose(tf.matMul(embedTokens, tf.transpose(h)));
     return tf.reshape(logits, [B, T, this.config.vocabSize]);
+  }
+
+  /**
+   * Keeps W^T of every projection (and of tied embeddings) until `releaseTransposedWeights`: the
+   * one-token products of generation steps are several times faster from W^T, at the cost of a
+   * second copy of the weights meanwhile.
+   */
+  holdTransposedWeights(): void {
+    for (const [, linear] of this.namedLinears()) if (linear instanceof LlamaLinear) linear.holdTransposed();
+    const e = this.weights.embedTokens;
+    if (!this.weights.lmHead && this.embedTransposed?.source !== e) {
+      this.embedTransposed?.value.dispose();
+      this.embedTransposed = { source: e, value: tf.keep(tf.transpose(e)) };
+    }
+  }
+
+  releaseTransposedWeights(): void {
+    for (const [, linear] of this.namedLinears()) if (linear instanceof LlamaLinear) linear.releaseTransposed();
+    this.embedTransposed?.value.dispose();
+    this.embedTransposed = undefined;
   }
 
   /** x * rsqrt(mean(x^2) + eps) * weight over the last axis. */
@@ -217,6 +242,7 @@ export class LlamaModelCore implements ModuleContainer {
   }
 
   dispose(): void {
+    this.releaseTransposedWeights();
     for (const t of [this.cosTable, this.sinTable, this.eps, this.attnScale, this.masked]) t.dispose();
   }
 }

