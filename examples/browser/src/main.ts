@@ -1,6 +1,7 @@
 // tfjs-core's ESM entry (what bundlers pick) registers no gradients; its Node build and the @tensorflow/tfjs
 // union package do. Training needs them, so the page registers them once here.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, startBackend } from './backend';
 import { LossChart } from './chart';
 import { DEFAULT_TEXT } from './default-text';
@@ -31,7 +32,9 @@ async function run(loaded: Session): Promise<void> {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps: expected a whole number >= 1, got "${$<HTMLInputElement>('steps').value}"`);
   const prompt = $<HTMLInputElement>('prompt').value;
   trainButton.disabled = true;
+  setStatus('training', 'generating…');
   chart.clear();
+  delete status.dataset.losses;
   $('before').textContent = prompt + (await continueText(loaded, prompt, GENERATED_TOKENS));
   const losses: number[] = [];
   await fineTune(loaded, text.value, { steps, learningRate: 1e-2, blockSize: 64, batchSize: 4 }, (step, loss) => {
@@ -41,8 +44,16 @@ async function run(loaded: Session): Promise<void> {
     setStatus('training', `step ${step}/${steps}: loss ${loss.toFixed(3)}`);
   });
   $('after').textContent = prompt + (await continueText(loaded, prompt, GENERATED_TOKENS));
+  showMemory();
   setStatus('done', `done: loss ${losses[0].toFixed(3)} → ${losses[losses.length - 1].toFixed(3)} in ${steps} steps`);
   trainButton.disabled = false;
+}
+
+/** Live tensors after a run: a leak in the train or generate loop shows up as a number that keeps growing. */
+function showMemory(): void {
+  const { numTensors, numBytes } = tf.memory();
+  $('memory').dataset.tensors = String(numTensors);
+  $('memory').textContent = `${numTensors} tensors, ${(numBytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 async function main(): Promise<void> {
@@ -53,6 +64,7 @@ async function main(): Promise<void> {
   const c = loaded.base.config;
   $('model').textContent = `stories260K: ${c.numHiddenLayers} layers, hidden ${c.hiddenSize}, vocab ${c.vocabSize}, ${loaded.base.numParameters().toLocaleString()} parameters`;
   $('adapters').textContent = loaded.model.adapters?.formatTrainableParameters() ?? 'none';
+  showMemory();
   setStatus('ready', 'ready');
   trainButton.disabled = false;
   trainButton.addEventListener('click', () => {

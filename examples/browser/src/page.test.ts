@@ -89,6 +89,19 @@ describe.skipIf(!chromiumStatus.ok)('the fine-tuning page in Chromium', () => {
     expect(missing.filter((p) => !p.endsWith('/models/stories260K/model.safetensors.index.json')), 'files the page did not find').toEqual([]);
   });
 
+  it('keeps the number of live tensors flat from one run to the next (the adapter keeps training)', async () => {
+    const tensorsAfterRun = async (): Promise<number> => {
+      await page.fill('#steps', '2');
+      await page.click('#train');
+      await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 120_000 });
+      expect(await page.textContent('#status')).toMatch(/^done/);
+      return Number(await page.getAttribute('#memory', 'data-tensors'));
+    };
+    const first = await tensorsAfterRun();
+    expect(first).toBeGreaterThan(0);
+    expect(await tensorsAfterRun()).toBe(first);
+  });
+
   it('rejects a step count that is not a whole number >= 1, naming the field', async () => {
     await page.fill('#steps', '0');
     await page.click('#train');
