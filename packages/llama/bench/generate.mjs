@@ -54,10 +54,11 @@ async function measure(label, model, runs, params) {
   return records;
 }
 
-export async function run({ runs = 5 } = {}) {
+export async function run({ runs = 5, log = () => {} } = {}) {
   const records = [];
   const { model: stories } = await loadLlama(embeddedModelDir());
   records.push(...(await measure('stories260K', stories, runs, { params: stories.numParameters() })));
+  log(records);
   stories.dispose();
 
   const config = llamaConfig({ vocabSize: 32000, hiddenSize: 512, numHiddenLayers: 8, numAttentionHeads: 8 });
@@ -81,5 +82,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { initBackend } = await import('@smoa/backend');
   const info = await initBackend();
   console.error(`backend ${info.name}, threads ${info.threads}, simd ${info.simd}`);
-  for (const r of await run({ runs: Number(process.argv[2] ?? 5) })) console.log(JSON.stringify(r));
+  const log = (rs) => console.error(rs.map((r) => `${r.name} ${r.value.toFixed(2)} ${r.unit}`).join('\n'));
+  for (const r of await run({ runs: Number(process.argv[2] ?? 5), log })) console.log(JSON.stringify(r));
 }
