@@ -1,42 +1,72 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveOrder } from './choose';
-import { loadBackend } from './load';
+import { registerGradients } from './gradients';
+import { importByName, loadBackend, type Importer } from './load';
 import { SOURCES } from './sources';
 import type { BackendInfo, InitBackendOptions, SkippedBackend } from './types';
 
 const isNodeRuntime = (): boolean =>
-  typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
+  typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions?.node === 'string';
 
-function hardwareThreads(): number {
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  return nav?.hardwareConcurrency ?? 1;
+function validateThreads(threads: unknown): void {
+  if (threads === undefined) return;
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1) {
+    throw new Error(`threads: expected a positive integer, got ${JSON.stringify(threads)}`);
+  }
 }
 
-/**
- * Picks the fastest backend that works here, makes it tfjs's active backend and reports what was
- * skipped and why. An explicitly requested backend that cannot load is an error, never a fallback.
- */
-export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+/** Seams for tests: how packages are imported, and which runtime to behave as. */
+export interface InitDeps {
+  importer: Importer;
+  isNode: boolean;
+  env: string | undefined;
+}
+
+export function defaultDeps(): InitDeps {
   const isNode = isNodeRuntime();
-  const env = isNode ? process.env.SMOA_BACKEND : undefined;
-  const { order, explicit } = resolveOrder(options.prefer, env, isNode);
+  // process is read only where it exists: this module also runs in browsers.
+  return { importer: importByName, isNode, env: isNode ? process.env.SMOA_BACKEND : undefined };
+}
+
+export async function initBackendWith(options: InitBackendOptions, deps: InitDeps): Promise<BackendInfo> {
+  validateThreads(options.threads);
+  const { order, explicit } = resolveOrder(options.prefer, deps.env, deps.isNode);
   const skipped: SkippedBackend[] = [];
   for (const choice of order) {
-    const result = await loadBackend(choice, isNode);
+    const result = await loadBackend(choice, {
+      isNode: deps.isNode,
+      importer: deps.importer,
+      loaders: options.loaders,
+      threads: options.threads,
+      wasmPaths: options.wasmPaths,
+    });
     const source = SOURCES[choice].pkg;
     if (result.ok) {
+      registerGradients();
       return {
         name: tf.getBackend(),
         source,
-        threads: result.threads ?? (choice.startsWith('tfjs-node') ? hardwareThreads() : 1),
+        threads: result.threads ?? 1,
         ...(result.simd === undefined ? {} : { simd: result.simd }),
         skipped,
+        ...(result.trainingKernels === undefined ? {} : { trainingKernels: result.trainingKernels }),
+        ...(result.warnings === undefined ? {} : { warnings: result.warnings }),
       };
     }
     skipped.push({ source, reason: result.reason ?? 'unknown' });
   }
   const detail = skipped.map((s) => `  ${s.source}: ${s.reason}`).join('\n');
-  throw new Error(
-    `${explicit ? 'the requested backend' + (order.length > 1 ? 's' : '') : 'no TensorFlow.js backend'} could not load:\n${detail}`,
-  );
+  const what = explicit
+    ? `the requested backend${order.length > 1 ? 's' : ''} (${order.join(', ')}) could not load`
+    : 'no TensorFlow.js backend could load';
+  throw new Error(`${what}:\n${detail}`);
+}
+
+/**
+ * Picks the fastest backend that works here, makes it tfjs's active backend, registers what training
+ * needs (tfjs-core's gradients; on wasm, the kernels it lacks) and reports what was skipped and why.
+ * An explicitly requested backend (`prefer` or SMOA_BACKEND) that cannot load is an error, never a fallback.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  return initBackendWith(options, defaultDeps());
 }

@@ -1,49 +1,168 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SOURCES } from './sources';
-import type { BackendChoice } from './types';
+import type { BackendChoice, BackendLoader, WasmPaths } from './types';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from './wasm-kernels';
+import { MAX_WASM_THREADS, nodeLogicalCores, useThreadedWasmInNode, type WasmPackage } from './wasm-threads';
+
+/** Imports a module by specifier. */
+export type Importer = (specifier: string) => Promise<unknown>;
+
+// A variable specifier keeps bundlers from trying to resolve optional peers that the user has not installed.
+export const importByName: Importer = (specifier) => import(/* @vite-ignore */ specifier);
+
+export interface LoadContext {
+  isNode: boolean;
+  /** Loads packages by name when `loaders` has no entry for a backend. */
+  importer: Importer;
+  loaders?: Partial<Record<BackendChoice, BackendLoader>>;
+  threads?: number;
+  wasmPaths?: WasmPaths;
+}
 
 export interface LoadResult {
   ok: boolean;
   reason?: string;
   threads?: number;
   simd?: boolean;
+  trainingKernels?: string[];
+  warnings?: string[];
 }
 
-// A variable specifier keeps bundlers from trying to resolve optional peers that the user has not installed.
-const dynamicImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
-
-function isNotInstalled(err: unknown, pkg: string): boolean {
-  const e = err as { code?: string; message?: string };
-  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') {
-    // Only "not installed" when the package itself is missing; a missing file inside it is a broken install.
-    return (e.message ?? '').includes(`'${pkg}'`) || (e.message ?? '').includes(`"${pkg}"`) || !(e.message ?? '').includes(pkg + '/');
+function message(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') {
+    return (err as { message: string }).message;
   }
-  return /Failed to (resolve|fetch dynamically imported) module/i.test(e?.message ?? '');
+  return String(err);
 }
 
 function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = message(err);
   return msg.split('\n').map((s) => s.trim()).filter((s) => s !== '')[0] ?? msg;
 }
 
-/** Loads one backend's package, registers it and makes it the active tfjs backend. */
-export async function loadBackend(choice: BackendChoice, isNode: boolean): Promise<LoadResult> {
-  const { pkg, tfName } = SOURCES[choice];
-  if ((choice === 'tfjs-node' || choice === 'tfjs-node-gpu') && !isNode) {
-    return { ok: false, reason: 'needs Node.js (native addon)' };
+/**
+ * "Not installed" only when the resolver could not find the package itself. A missing file inside
+ * it, or a missing dependency of it, is a broken install and is reported with the loader's message.
+ */
+export function isNotInstalled(err: unknown, pkg: string): boolean {
+  const msg = message(err);
+  const mentionsPkg = msg.includes(`'${pkg}'`) || msg.includes(`"${pkg}"`);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return mentionsPkg;
+  // Browsers: a bare specifier that neither a bundler nor an import map resolved.
+  return mentionsPkg && /Failed to resolve module specifier/i.test(msg);
+}
+
+function failedToLoad(err: unknown, pkg: string): string {
+  const line = firstLine(err);
+  if (/native addon module .*can ?not be found/i.test(line)) {
+    return `installed but its native binary is missing (the package's install script, which downloads libtensorflow, did not run; npm rebuild ${pkg}): ${line}`;
   }
-  if ((choice === 'webgpu' || choice === 'webgl') && isNode) {
-    return { ok: false, reason: 'needs a browser' };
-  }
+  return `installed but failed to load: ${line}`;
+}
+
+/**
+ * tfjs-node registers its ~150 'tensorflow' kernels before it looks for its native binary, so a
+ * failed import leaves them behind, and the next native package (tfjs-node after tfjs-node-gpu)
+ * would print "The kernel '...' for backend 'tensorflow' is already registered" for each. Removing
+ * what a failed attempt registered keeps that noise out without hiding the failure itself.
+ */
+async function importNative(load: () => Promise<unknown>, tfName: string): Promise<unknown> {
+  const before = new Set(tf.getKernelsForBackend(tfName).map((k) => k.kernelName));
   try {
-    await dynamicImport(pkg);
+    return await load();
   } catch (err) {
-    if (isNotInstalled(err, pkg)) return { ok: false, reason: `not installed (npm install ${pkg})` };
-    return { ok: false, reason: `installed but failed to load: ${firstLine(err)}` };
+    if (tf.findBackendFactory(tfName) == null) {
+      for (const k of tf.getKernelsForBackend(tfName)) {
+        if (!before.has(k.kernelName)) tf.unregisterKernel(k.kernelName, tfName);
+      }
+    }
+    throw err;
   }
-  if (tf.findBackendFactory(tfName) === undefined) {
+}
+
+function notInstalledReason(choice: BackendChoice, pkg: string, isNode: boolean): string {
+  return isNode
+    ? `not installed (npm install ${pkg})`
+    : `not bundled (install ${pkg} and pass loaders: { '${choice}': () => import('${pkg}') })`;
+}
+
+/** Applies wasmPaths and threads before the wasm backend is first initialised. */
+async function configureWasm(
+  wasm: WasmPackage | undefined,
+  ctx: LoadContext,
+): Promise<{ warnings: string[]; threadsRequested?: number }> {
+  const warnings: string[] = [];
+  // Not tf.findBackend: it starts initialising a registered backend, which must not happen yet.
+  const initialised = tf.engine().registry['wasm'] !== undefined;
+  if (initialised) {
+    if (ctx.wasmPaths !== undefined || ctx.threads !== undefined) {
+      warnings.push('the wasm backend was already initialised, so wasmPaths/threads did not apply');
+    }
+    return { warnings };
+  }
+  if (ctx.wasmPaths !== undefined) {
+    if (wasm === undefined) throw new Error('wasmPaths needs the tfjs-backend-wasm module: pass loaders.wasm');
+    wasm.setWasmPaths(ctx.wasmPaths as string | Record<string, string>);
+  }
+  if (ctx.threads === undefined) return { warnings };
+  if (wasm === undefined) throw new Error('threads needs the tfjs-backend-wasm module: pass loaders.wasm');
+  if (!ctx.isNode) {
+    wasm.setThreadsCount(ctx.threads);
+    return { warnings, threadsRequested: ctx.threads };
+  }
+  let threads = ctx.threads;
+  const cores = nodeLogicalCores();
+  const cap = Math.min(cores, MAX_WASM_THREADS);
+  if (threads > cap) {
+    warnings.push(`threads: ${threads} requested, capped at ${cap} (${cores} logical cores, at most ${MAX_WASM_THREADS})`);
+    threads = cap;
+  }
+  if (threads <= 1) return { warnings, threadsRequested: threads };
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+  if (!simd) {
+    warnings.push('threads: the threaded wasm build needs WebAssembly SIMD, which this runtime lacks; running single-threaded');
+    return { warnings, threadsRequested: 1 };
+  }
+  useThreadedWasmInNode(wasm, ctx.importer, threads);
+  return { warnings, threadsRequested: threads };
+}
+
+/** Loads one backend's package, registers it and makes it the active tfjs backend. */
+export async function loadBackend(choice: BackendChoice, ctx: LoadContext): Promise<LoadResult> {
+  const { pkg, tfName } = SOURCES[choice];
+  const native = choice === 'tfjs-node' || choice === 'tfjs-node-gpu';
+  if (native && !ctx.isNode) return { ok: false, reason: 'needs Node.js (native addon)' };
+  if ((choice === 'webgpu' || choice === 'webgl') && ctx.isNode) return { ok: false, reason: 'needs a browser' };
+  if (choice === 'webgpu' && (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu == null) {
+    return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  }
+
+  const load = ctx.loaders?.[choice] ?? (() => ctx.importer(pkg));
+  let mod: unknown;
+  try {
+    mod = native ? await importNative(load, tfName) : await load();
+  } catch (err) {
+    // An app that imported the package itself (a browser bundle) has the backend registered already.
+    if (native || tf.findBackendFactory(tfName) == null) {
+      if (isNotInstalled(err, pkg)) return { ok: false, reason: notInstalledReason(choice, pkg, ctx.isNode) };
+      return { ok: false, reason: failedToLoad(err, pkg) };
+    }
+  }
+  if (tf.findBackendFactory(tfName) == null) {
     return { ok: false, reason: `loaded but registered no "${tfName}" backend (is it using another copy of @tensorflow/tfjs-core?)` };
   }
+
+  let warnings: string[] = [];
+  if (choice === 'wasm') {
+    try {
+      ({ warnings } = await configureWasm(mod as WasmPackage | undefined, ctx));
+    } catch (err) {
+      return { ok: false, reason: `could not be configured: ${firstLine(err)}` };
+    }
+  }
+
   let ok: boolean;
   try {
     ok = await tf.setBackend(tfName);
@@ -51,17 +170,20 @@ export async function loadBackend(choice: BackendChoice, isNode: boolean): Promi
     return { ok: false, reason: `failed to initialise: ${firstLine(err)}` };
   }
   if (!ok) return { ok: false, reason: `failed to initialise the "${tfName}" backend` };
+  const extra = warnings.length > 0 ? { warnings } : {};
+
   if (choice === 'tfjs-node-gpu') {
     const b = tf.backend() as unknown as { isUsingGpuDevice?: boolean | (() => boolean) };
     const gpu = typeof b.isUsingGpuDevice === 'function' ? b.isUsingGpuDevice() : b.isUsingGpuDevice;
     if (gpu !== true) return { ok: false, reason: 'loaded but TensorFlow sees no GPU device' };
   }
   if (choice === 'wasm') {
+    registerWasmTrainingKernels();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
-    const multi = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean;
-    const mod = (await dynamicImport(pkg)) as { getThreadsCount?: () => number };
-    const threads = multi && typeof mod.getThreadsCount === 'function' ? mod.getThreadsCount() : 1;
-    return { ok: true, simd, threads };
+    const pkgExports = (mod ?? {}) as Partial<WasmPackage>;
+    const threads = typeof pkgExports.getThreadsCount === 'function' ? pkgExports.getThreadsCount() : 1;
+    return { ok: true, simd, threads, trainingKernels: [...WASM_TRAINING_KERNEL_NAMES], ...extra };
   }
-  return { ok: true, threads: choice === 'cpu' ? 1 : undefined };
+  // libtensorflow uses every core; the cpu backend is single-threaded; webgl/webgpu compute on the GPU.
+  return { ok: true, threads: native ? nodeLogicalCores() : 1, ...extra };
 }

@@ -15,17 +15,46 @@ export interface BackendInfo {
   name: string;
   /** npm package that provided it. */
   source: string;
-  /** Threads the backend computes with. */
+  /** Threads the backend computes with (for wasm: the XNNPACK pool size it really got). */
   threads: number;
   /** Whether the wasm backend runs its SIMD build (wasm only). */
   simd?: boolean;
   /** Faster backends that were tried first and why each was not used. */
   skipped: SkippedBackend[];
+  /** Kernels this package added or fixed on the chosen backend so that training works there (wasm). */
+  trainingKernels?: string[];
+  /** Options that could not be honoured as given (threads capped, wasm already initialised, ...). */
+  warnings?: string[];
 }
+
+/** The .wasm binaries' location for tfjs-backend-wasm: a folder URL/path, or a map from file name to URL. */
+export type WasmPaths = string | Partial<Record<WasmBinaryName, string>>;
+
+export type WasmBinaryName = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm';
+
+/** Loads a backend's npm package; returns its module namespace. */
+export type BackendLoader = () => Promise<unknown>;
 
 export interface InitBackendOptions {
   /** One backend, or an ordered list to try. Defaults to SMOA_BACKEND, else the platform's fastest-first order. */
   prefer?: BackendChoice | BackendChoice[];
-  /** Requested thread count for backends that can use several (wasm with a threaded build). */
+  /**
+   * Threads for the wasm backend. Under Node.js more than 1 starts tfjs-backend-wasm's threaded
+   * SIMD build on worker threads (tfjs itself never does there); in a browser it is passed to
+   * `setThreadsCount` (threads need a cross-origin isolated page). Capped at the machine's logical
+   * cores and at 8. Default: 1 under Node.js, tfjs's own choice in a browser.
+   */
   threads?: number;
+  /**
+   * Where the browser fetches tfjs-backend-wasm's .wasm files from (passed to `setWasmPaths`): a
+   * folder URL ending in '/', or a map from each file name to its URL. Needed in a browser whenever
+   * the files are not served next to the bundled script.
+   */
+  wasmPaths?: WasmPaths;
+  /**
+   * How to load each backend's package, for bundlers: `{ webgl: () => import('@tensorflow/tfjs-backend-webgl') }`.
+   * A bundler cannot see the optional backends this package imports by name at run time, so in a
+   * browser app pass a loader for each backend package you installed. Under Node.js packages load by name.
+   */
+  loaders?: Partial<Record<BackendChoice, BackendLoader>>;
 }
