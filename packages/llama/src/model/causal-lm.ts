@@ -61,6 +61,11 @@ export class LlamaForCausalLM extends LlamaModelCore {
   /** Turns every base weight into a trainable variable (once; the plain tensors are released). */
   enableFullFineTuning(): void {
     if (this.fullFineTuning) return;
+    const adapted = [...this.namedLinears()].find(([, l]) => l.hook);
+    if (adapted) {
+      // Adapters captured the current weight tensors; swapping them for variables would pull those away.
+      throw new Error(`${this.name}: ${adapted[0]} carries adapters; enable full fine-tuning before injecting adapters, or train the adapters only`);
+    }
     const w = this.weights;
     const toVar = <T extends tf.Tensor>(t: T, name: string): T => {
       const v = tf.variable(t, true, `${this.name}/${name}`) as unknown as T;

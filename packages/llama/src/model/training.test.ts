@@ -52,6 +52,7 @@ describe('training', () => {
     expect([...model.namedLinears()].map(([, l]) => l.weight)).toEqual(baseWeights);
     const after = await Promise.all(baseWeights.map((w) => w.data()));
     after.forEach((a, i) => expect(a).toEqual(snapshot[i]));
+    expect(() => model.enableFullFineTuning()).toThrow(/model\.layers\.0\.self_attn\.q_proj carries adapters; enable full fine-tuning before injecting adapters/);
     optimizer.dispose();
     ids.dispose();
   });
