@@ -7,7 +7,8 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
-  splitting: false,
+  // One copy of the model classes shared by both entries, so instanceof holds across them.
+  splitting: true,
   // embeddedModelDir resolves from import.meta.url, which the CommonJS build needs shimmed.
   shims: true,
 });

@@ -22,3 +22,4 @@ export { parseLlama2cTokenizer, llama2cTokenizerFiles, mergesFromScores } from '
 export type { Llama2cVocab } from './convert/llama2c-tokenizer';
 export { randomLlama, llamaConfig } from './model/random';
 export type { RandomLlamaOptions } from './model/random';
+export { LlamaLinear } from './model/linear';
