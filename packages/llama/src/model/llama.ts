@@ -140,7 +140,8 @@ export class LlamaModelCore implements ModuleContainer {
    * second copy of the weights meanwhile.
    */
   holdTransposedWeights(): void {
-    for (const [, linear] of this.namedLinears()) if (linear instanceof LlamaLinear) linear.holdTransposed();
+    // A projection with adapters computes through them, not through baseForward: no copy for it.
+    for (const [, linear] of this.namedLinears()) if (linear instanceof LlamaLinear && !linear.hook) linear.holdTransposed();
     const e = this.weights.embedTokens;
     if (!this.weights.lmHead && this.embedTransposed?.source !== e) {
       this.embedTransposed?.value.dispose();
