@@ -11,7 +11,7 @@ export { createRng, sampleToken } from './generate/sampling';
 export type { SamplingOptions } from './generate/sampling';
 export { createTokenizer } from './tokenizer/tokenizer';
 export type { TextTokenizer } from './tokenizer/tokenizer';
-export { loadLlamaFiles, loadLlamaFromUrl, openWeights, urlFiles } from './load/load';
+export { buildLlama, loadLlamaFiles, loadLlamaFromUrl, openWeights, urlFiles } from './load/load';
 export type { LoadedLlama, LoadLlamaOptions, ModelFiles } from './load/load';
 export { shardedSource } from './load/tensor-source';
 export type { TensorEntry, TensorSource } from './load/tensor-source';

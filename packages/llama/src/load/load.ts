@@ -69,6 +69,23 @@ export async function openWeights(files: ModelFiles): Promise<TensorSource> {
 }
 
 /**
+ * A Llama from a config (parsed, or config.json's object) and opened safetensors readers (one file or
+ * its shards; `SafetensorsReader.open(bytesSource(...) | blobSource(...) | await urlSource(...))`).
+ * The readers stay open; close them when done.
+ */
+export async function buildLlama(
+  config: LlamaConfig | Record<string, unknown>,
+  readers: SafetensorsReader[],
+  options: { name?: string; fullFineTuning?: boolean } = {},
+): Promise<LlamaForCausalLM> {
+  const parsed = 'model_type' in config ? parseLlamaConfig(config, 'config') : (config as LlamaConfig);
+  const source = shardedSource(readers);
+  const model = new LlamaForCausalLM(parsed, await loadWeights(parsed, source), options.name ?? source.name);
+  if (options.fullFineTuning) model.enableFullFineTuning();
+  return model;
+}
+
+/**
  * Builds a Llama from a model directory's files: config.json, the weights (one file or shards, read
  * tensor by tensor) and, when present, tokenizer.json with tokenizer_config.json.
  */

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@smoa/backend';
 import { embeddedModelDir, loadLlama } from '../node';
 import { fixturesDir } from '../test-util/fixtures';
-import { loadLlamaFromUrl } from './load';
+import { SafetensorsReader, blobSource, readSafetensors } from '@smoa/safetensors';
+import { buildLlama, loadLlamaFromUrl } from './load';
 
 // A static file server over the fixtures and the embedded model: what a page serving a model offers.
 let server: Server;
@@ -54,5 +55,25 @@ describe('loading over HTTP (the browser path)', () => {
     model.dispose();
     await expect(loadLlamaFromUrl(`${base}/fixtures/nothing-here/`)).rejects.toThrow(/\/fixtures\/nothing-here\/config\.json: no such file/);
     await expect(loadLlamaFromUrl(`${base}/fixtures/peft_tiny_mha/`)).rejects.toThrow(/config\.json: no such file/);
+  });
+});
+
+describe('building from in-memory sources', () => {
+  it('gives the same logits from bytes and from a Blob as from the directory', async () => {
+    const dir = join(fixturesDir, 'llama_tiny_mha');
+    const bytes = new Uint8Array(await readFile(join(dir, 'model.safetensors')));
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    const fromBytes = await buildLlama(config, [await readSafetensors(bytes, 'model.safetensors')]);
+    const fromBlob = await buildLlama(config, [await SafetensorsReader.open(blobSource(new Blob([bytes]), 'blob'))], { name: 'blob model' });
+    const { model } = await loadLlama(dir);
+    const ids = tf.tensor2d([[1, 5, 9, 2]], undefined, 'int32');
+    const want = await model.forward(ids).data();
+    expect(await fromBytes.forward(ids).data()).toEqual(want);
+    expect(await fromBlob.forward(ids).data()).toEqual(want);
+    expect(() => fromBlob.forward(tf.tensor2d([[500]], undefined, 'int32'))).toThrow(/^blob model: token id 500/);
+    await expect(buildLlama({ ...config, vocab_size: 98 }, [await readSafetensors(bytes, 'model.safetensors')])).rejects.toThrow(
+      /model\.safetensors: tensor "model\.embed_tokens\.weight" has shape \[97, 64\]; config\.json implies \[98, 64\]/,
+    );
+    for (const m of [fromBytes, fromBlob, model]) m.dispose();
   });
 });
