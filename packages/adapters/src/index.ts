@@ -1,4 +1,5 @@
 export { Linear } from './model/linear';
+export { matMul, matMulFrozenT, matMulWeightT } from './model/matmul';
 export type { LinearHook, ModuleContainer } from './model/linear';
 export { AdapterModel, injectAdapter, STATE_PREFIX } from './model/adapter-model';
 export type { AdapterModelConfig, TrainableReport } from './model/adapter-model';

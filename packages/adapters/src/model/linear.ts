@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { matMulWeightT } from './matmul';
 
 /** What an attached adapter set does to a projection's forward pass (installed by AdapterModel). */
 export interface LinearHook {
@@ -42,7 +43,7 @@ export class Linear {
 
   /** x2 [N, in] -> x2 W^T + b with the current weight, ignoring adapters. */
   baseForward(x2: tf.Tensor2D): tf.Tensor2D {
-    const y = tf.matMul(x2, this.weight, false, true) as tf.Tensor2D;
+    const y = matMulWeightT(x2, this.weight);
     return this.bias ? (tf.add(y, this.bias) as tf.Tensor2D) : y;
   }
 

@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Linear } from '@smoa/adapters';
 
 /**
- * The Linear of @smoa/adapters with a base product that avoids tfjs-wasm's transposed-B matmul:
- * `matMul(x, W, false, true)` takes a slow path there (measured 40x slower than an untransposed
- * product at 512 rows of a 512 -> 1408 projection), so y = (W x^T)^T, which costs two activation
- * transposes and no copy of W. While `transposed` holds W^T (generation), y = x W^T directly.
+ * The Linear of @smoa/adapters (whose base product already avoids tfjs-wasm's slow transposed matmuls,
+ * forward and backward) plus an optional held W^T: while `holdTransposed` is in force (generation),
+ * y = x W^T directly, without the per-call transpose.
  */
 export class LlamaLinear extends Linear {
   /** W^T [in, out] and the weight it was made from; used only while it still matches `weight`. */
@@ -13,7 +12,8 @@ export class LlamaLinear extends Linear {
 
   override baseForward(x2: tf.Tensor2D): tf.Tensor2D {
     const t = this.transposedOf?.source === this.weight ? this.transposedOf.value : undefined;
-    const y = (t ? tf.matMul(x2, t) : tf.transpose(tf.matMul(this.weight, tf.transpose(x2)))) as tf.Tensor2D;
+    if (!t) return super.baseForward(x2);
+    const y = tf.matMul(x2, t) as tf.Tensor2D;
     return this.bias ? (tf.add(y, this.bias) as tf.Tensor2D) : y;
   }
 

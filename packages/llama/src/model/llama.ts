@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, type ModuleContainer } from '@smoa/adapters';
+import { Linear, matMul, matMulWeightT, type ModuleContainer } from '@smoa/adapters';
 import type { LlamaConfig } from '../config';
 import { LlamaLinear } from './linear';
 import { ropeTables } from './rope';
@@ -130,7 +130,7 @@ export class LlamaModelCore implements ModuleContainer {
     const h = tf.reshape(hidden, [B * T, D]) as tf.Tensor2D;
     // Tied embeddings: E h^T, transposed back, for the reason LlamaLinear gives.
     const held = this.embedTransposed?.source === embedTokens ? this.embedTransposed.value : undefined;
-    const logits = held ? tf.matMul(h, held) : tf.transpose(tf.matMul(embedTokens, tf.transpose(h)));
+    const logits = held ? tf.matMul(h, held) : matMulWeightT(h, embedTokens);
     return tf.reshape(logits, [B, T, this.config.vocabSize]);
   }
 
@@ -221,8 +221,9 @@ export class LlamaModelCore implements ModuleContainer {
     // Grouped-query attention without copying keys: the H / KV query heads that share a key-value
     // head are stacked along the time axis, so one batched matmul serves the whole group.
     const grouped = H === KV ? q : tf.reshape(q, [B, KV, (H / KV) * T, headDim]);
-    const scores = tf.matMul(grouped, k, false, true);
-    const context = tf.matMul(tf.softmax(bias ? tf.add(scores, bias) : scores), v);
+    // The adapters' matMul: tf.matMul's transposed forms (here and in every gradient) are slow on wasm.
+    const scores = matMul(grouped, k, false, true);
+    const context = matMul(tf.softmax(bias ? tf.add(scores, bias) : scores), v);
     const merged = this.mergeHeads((H === KV ? context : tf.reshape(context, [B, H, T, headDim])) as tf.Tensor4D);
     return { out: a.oProj.apply(merged) as tf.Tensor2D, k, v };
   }

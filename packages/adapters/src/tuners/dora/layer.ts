@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul, matMulWeightT } from '../../model/matmul';
 import { LoRALayer } from '../lora/layer';
 import type { BaseWeights } from '../types';
 import type { ResolvedDoRAConfig } from './config';
@@ -18,15 +19,15 @@ export class DoRALayer extends LoRALayer<ResolvedDoRAConfig> {
 
   /** m / ||W + s B A|| per output. */
   private magnitudeScale(): tf.Tensor1D {
-    return tf.div(this.magnitude, rowNorm(tf.add(this.weight, tf.mul(tf.matMul(this.b, this.a), this.scale)))) as tf.Tensor1D;
+    return tf.div(this.magnitude, rowNorm(tf.add(this.weight, tf.mul(matMul(this.b as tf.Tensor2D, this.a as tf.Tensor2D), this.scale)))) as tf.Tensor1D;
   }
 
   protected override forward(x2: tf.Tensor2D, dropped: tf.Tensor2D | undefined): tf.Tensor2D {
     const scale = this.magnitudeScale();
-    const plain = tf.matMul(x2, this.weight, false, true);
+    const plain = matMulWeightT(x2, this.weight);
     // PEFT's form: the base output stays undropped; the magnitude rescales the adapter input's path.
     const xd = dropped ?? x2;
-    const adapted = tf.add(tf.mul(dropped ? tf.matMul(xd, this.weight, false, true) : plain, tf.sub(scale, 1)), tf.mul(this.update(xd), scale));
+    const adapted = tf.add(tf.mul(dropped ? matMulWeightT(xd, this.weight) : plain, tf.sub(scale, 1)), tf.mul(this.update(xd), scale));
     const y = tf.add(plain, adapted) as tf.Tensor2D;
     return this.bias ? (tf.add(y, this.bias) as tf.Tensor2D) : y;
   }

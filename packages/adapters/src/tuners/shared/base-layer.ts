@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { matMulWeightT } from '../../model/matmul';
 import type { AdapterLayer, BaseWeights, ModuleExtras } from '../types';
 import { checkBaseWeight } from './validate';
 
@@ -54,7 +55,7 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
   }
 
   protected baseOutput(x2: tf.Tensor2D, weight: tf.Tensor2D = this.baseWeight): tf.Tensor2D {
-    const y = tf.matMul(x2, weight, false, true) as tf.Tensor2D;
+    const y = matMulWeightT(x2, weight);
     return this.bias ? (tf.add(y, this.bias) as tf.Tensor2D) : y;
   }
 

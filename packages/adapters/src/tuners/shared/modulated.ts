@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul, matMulFrozenT, matMulWeightT } from '../../model/matmul';
 
 /**
  * The update shared by SMoA and HiRA: dW = s * sum_k place_k((B_k A_k) * M_k), each term a Hadamard
@@ -80,8 +81,8 @@ function factorGrads(spec: ModulatedSpec, dE: tf.Tensor2D[], as: tf.Tensor2D[], 
   const gB: tf.Tensor[] = [];
   spec.terms.forEach((t, k) => {
     const g = tf.mul(dE[k], t.anchor) as tf.Tensor2D;
-    gA.push(tf.matMul(bs[k], g, true, false));
-    gB.push(tf.matMul(g, as[k], false, true));
+    gA.push(matMul(bs[k], g, true, false));
+    gB.push(matMul(g, as[k], false, true));
   });
   return [gA, gB];
 }
@@ -89,7 +90,7 @@ function factorGrads(spec: ModulatedSpec, dE: tf.Tensor2D[], as: tf.Tensor2D[], 
 /** s * dy^T src restricted to each term's rectangle (permuted coordinates). */
 function termGradients(spec: ModulatedSpec, dy: tf.Tensor2D, src: tf.Tensor2D): tf.Tensor2D[] {
   if (spec.layout === 'full') {
-    const full = tf.mul(tf.matMul(dy, src, true, false), spec.scale) as tf.Tensor2D;
+    const full = tf.mul(matMul(dy, src, true, false), spec.scale) as tf.Tensor2D;
     return spec.terms.map(() => full);
   }
   const dyP = spec.rowOrder ? (tf.gather(dy, spec.rowOrder, 1) as tf.Tensor2D) : dy;
@@ -98,7 +99,7 @@ function termGradients(spec: ModulatedSpec, dy: tf.Tensor2D, src: tf.Tensor2D): 
   return spec.terms.map((t) => {
     const dyk = tf.slice(dyP, [0, t.rowStart], [n, t.rowEnd - t.rowStart]);
     const srck = tf.slice(srcP, [0, t.colStart], [n, t.colEnd - t.colStart]);
-    return tf.mul(tf.matMul(dyk, srck, true, false), spec.scale) as tf.Tensor2D;
+    return tf.mul(matMul(dyk, srck, true, false), spec.scale) as tf.Tensor2D;
   });
 }
 
@@ -115,7 +116,7 @@ export function modulatedForward(
   bs: tf.Tensor2D[],
 ): tf.Tensor2D {
   const K = as.length;
-  if (K === 0) return tf.matMul(x, weight, false, true);
+  if (K === 0) return matMulWeightT(x, weight);
   const fused = dropped === undefined;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
@@ -130,10 +131,10 @@ export function modulatedForward(
     let keepW: tf.Tensor2D;
     if (fused) {
       keepW = tf.add(weight, delta);
-      value = tf.matMul(xIn, keepW, false, true);
+      value = matMulFrozenT(xIn, keepW);
     } else {
       keepW = delta;
-      value = tf.add(tf.matMul(xIn, weight, false, true), tf.matMul(xd, delta, false, true));
+      value = tf.add(matMulFrozenT(xIn, weight), matMulFrozenT(xd, delta));
     }
     save([xd, keepW]);
     return {
