@@ -46,20 +46,25 @@ export function matMul<T extends tf.Tensor>(a: T, b: T, transposeA = false, tran
   return op(a, b) as T;
 }
 
+/** x w^T, transposing whichever moves less memory: w, or x and the output. */
+function frozenForward(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const viaW = w.size <= x.size + x.shape[0] * w.shape[0];
+  return (viaW ? tf.matMul(x, tf.transpose(w)) : tf.transpose(tf.matMul(w, tf.transpose(x)))) as tf.Tensor2D;
+}
+
 /**
  * x [N, in] times w^T for a constant w [out, in] (a frozen projection): the gradient flows to x only
- * (dx = dy w, an untransposed product), so backpropagation spends nothing on w. The forward transposes
- * whichever is smaller, w or x and the output.
+ * (dx = dy w, an untransposed product), so backpropagation spends nothing on w. w must stay alive
+ * until the backward pass (a model's own weight does); it is not saved, because saving a tensor
+ * copies it on wasm (its Identity kernel is a copy), 64 MB per step for an LM head.
  */
 export function matMulFrozenT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x2, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
-    const viaW = w.size <= x2.size + x2.shape[0] * w.shape[0];
-    // Saved (a reference, not a copy) because w may be an intermediate of the caller's scope.
-    save([w]);
+    save([]);
     return {
-      value: viaW ? tf.matMul(x2, tf.transpose(w)) : tf.transpose(tf.matMul(w, tf.transpose(x2))),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D),
+      value: frozenForward(x2, w),
+      gradFunc: (dy: tf.Tensor) => tf.matMul(dy, w),
     };
   });
   return op(x) as tf.Tensor2D;
