@@ -94,6 +94,9 @@ async function measureAdapter(s, spec, runs) {
   tf.dispose([ids, mask]);
   opt.dispose();
   peft.dispose?.();
+  // The model's own weights too (~180 MB per adapter): kept, they exhaust wasm's 4 GB heap by the
+  // fourth adapter after the spectral bench (xnn_create_fully_connected_nc_f32 status 6).
+  model.dispose();
   tf.disposeVariables();
   return { ms, trainable, peakBytes: prof.peakBytes, rss: Math.max(rss, rssBefore), leaked };
 }
