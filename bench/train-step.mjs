@@ -85,6 +85,9 @@ async function measureAdapter(s, spec, runs) {
   const before = tf.memory().numTensors;
   const rssBefore = process.memoryUsage().rss;
   tf.engine().startScope();
+  // peakBytes is absolute (everything resident); the step's own working set is the peak above what was
+  // resident before it, which is what separates methods (a dense out x in update per layer would show here).
+  const residentBytes = tf.memory().numBytes;
   const prof = await tf.profile(step);
   tf.engine().endScope();
   // The two steps above (the first, and the profiled one) are the warm-up.
@@ -98,7 +101,7 @@ async function measureAdapter(s, spec, runs) {
   // fourth adapter after the spectral bench (xnn_create_fully_connected_nc_f32 status 6).
   model.dispose();
   tf.disposeVariables();
-  return { ms, trainable, peakBytes: prof.peakBytes, rss: Math.max(rss, rssBefore), leaked };
+  return { ms, trainable, peakBytes: prof.peakBytes, workingBytes: prof.peakBytes - residentBytes, rss: Math.max(rss, rssBefore), leaked };
 }
 
 export async function run({ runs, shape = SHAPE, adapters = ADAPTERS }) {
@@ -123,6 +126,7 @@ export async function run({ runs, shape = SHAPE, adapters = ADAPTERS }) {
     out.push({ name: 'train_step_throughput', value: gflops, unit: 'GFLOP/s', params: { adapter: r.spec.label, modelGflop: flops / 1e9 } });
     out.push({ name: 'train_step_fraction_of_matmul', value: gflops / rooflineGflops, unit: 'fraction', params: { adapter: r.spec.label } });
     out.push({ name: 'train_step_peak_tf_bytes', value: r.peakBytes / 2 ** 20, unit: 'MiB', params: { adapter: r.spec.label } });
+    out.push({ name: 'train_step_working_tf_bytes', value: r.workingBytes / 2 ** 20, unit: 'MiB', params: { adapter: r.spec.label } });
     out.push({ name: 'train_step_rss', value: r.rss / 2 ** 20, unit: 'MiB', params: { adapter: r.spec.label, leakedTensorsPerStep: r.leaked } });
   }
   return out;
