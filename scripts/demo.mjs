@@ -64,7 +64,7 @@ const rows = [];
 for (const run of runs) {
   const t0 = performance.now();
   const { model } = await loadLlama(embeddedModelDir());
-  const prepared = prepareModel(model, run.mode);
+  const prepared = prepareModel(model, run.mode.kind === 'adapter' ? { ...run.mode, seed: SEED } : run.mode);
   let finalLoss;
   if (run.mode.kind !== 'none') {
     const result = await train({

@@ -22,3 +22,4 @@ export { spectralOrdersOf } from './spectral';
 export { serializeAdapter, deserializeAdapter, CONFIG_FILE, WEIGHTS_FILE, EXTRAS_METADATA_KEY } from './checkpoint/files';
 export type { AdapterFiles, LoadAdapterOptions } from './checkpoint/files';
 export { toPeftConfig, fromPeftConfig } from './checkpoint/peft-config';
+export { seedAdapterInit } from './tuners/shared/base-layer';

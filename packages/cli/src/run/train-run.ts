@@ -53,7 +53,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     ...(o.maxTrainExamples !== undefined ? { maxTrainExamples: o.maxTrainExamples } : {}),
     ...(o.dataDir ? { dataDir: o.dataDir } : {}),
   });
-  const mode: TrainingMode = o.mode;
+  // The run's seed also fixes the adapter's initialisation, so the same command repeats.
+  const mode: TrainingMode = o.mode.kind === 'adapter' ? { ...o.mode, seed: o.train.seed ?? 0 } : o.mode;
   const prepared = prepareModel(model, mode);
   const numTrainable = prepared.numTrainable;
   await writeFile(

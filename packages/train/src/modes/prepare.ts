@@ -1,12 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { AdapterModel, injectAdapter, type AdapterModelConfig, type ModuleContainer } from '@smoa/adapters';
+import { AdapterModel, injectAdapter, seedAdapterInit, type AdapterModelConfig, type ModuleContainer } from '@smoa/adapters';
 import type { CausalLM, TrainableCausalLM } from '../trainer/model';
 
 /**
  * What is trained: an adapter (any @smoa/adapters method) on the frozen model, every weight (full
  * fine-tuning), or nothing (evaluate the base model as it is).
  */
-export type TrainingMode = { kind: 'adapter'; adapter: AdapterModelConfig; name?: string } | { kind: 'full' } | { kind: 'none' };
+export type TrainingMode = { kind: 'adapter'; adapter: AdapterModelConfig; name?: string; /** Seeds the adapter's initialisation so a run repeats. */ seed?: number } | { kind: 'full' } | { kind: 'none' };
 
 /** A model the modes can work with: the causal-LM contract plus named projections (our Llama). */
 export interface AdaptableCausalLM extends CausalLM, ModuleContainer {
@@ -30,7 +30,12 @@ export interface PreparedModel extends TrainableCausalLM {
 export function prepareModel(model: AdaptableCausalLM, mode: TrainingMode): PreparedModel {
   let adapters: AdapterModel | undefined;
   if (mode.kind === 'adapter') {
-    adapters = model instanceof AdapterModel ? model : injectAdapter(model, mode.adapter, mode.name ?? 'default');
+    if (mode.seed !== undefined) seedAdapterInit(mode.seed);
+    try {
+      adapters = model instanceof AdapterModel ? model : injectAdapter(model, mode.adapter, mode.name ?? 'default');
+    } finally {
+      if (mode.seed !== undefined) seedAdapterInit(undefined);
+    }
     adapters.eval();
   } else if (mode.kind === 'full') {
     if (!model.enableFullFineTuning) throw new Error('full fine-tuning: this model has no enableFullFineTuning(); load it with { fullFineTuning: true }');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul } from '../../model/matmul';
 import { spectralFactors } from '../../spectral/factors';
-import { BaseAdapterLayer, kaimingUniform } from '../shared/base-layer';
+import { BaseAdapterLayer, kaimingUniform, nextInitSeed } from '../shared/base-layer';
 import type { BaseWeights } from '../types';
 import type { ResolvedLoRAConfig } from './config';
 
@@ -34,7 +34,7 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
       this.b = this.addParam('lora_B.weight', b);
       this.residual = this.keep(tf.tidy(() => tf.sub(this.weight, tf.mul(tf.matMul(this.b, this.a), this.scale)) as tf.Tensor2D));
     } else {
-      const a = config.init === 'gaussian' ? tf.randomNormal<tf.Rank.R2>([r, this.inFeatures], 0, 1 / r) : kaimingUniform(r, this.inFeatures);
+      const a = config.init === 'gaussian' ? tf.randomNormal<tf.Rank.R2>([r, this.inFeatures], 0, 1 / r, 'float32', nextInitSeed()) : kaimingUniform(r, this.inFeatures);
       this.a = this.addParam('lora_A.weight', a);
       this.b = this.addParam('lora_B.weight', tf.zeros<tf.Rank.R2>([this.outFeatures, r]));
     }

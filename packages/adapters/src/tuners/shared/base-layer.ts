@@ -154,7 +154,28 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
 }
 
 /** PyTorch's kaiming_uniform_(a=sqrt(5)) for a [rows, fanIn] matrix: uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
+let initSeed: number | undefined;
+
+/**
+ * Makes adapter initialisation repeatable, as torch.manual_seed before get_peft_model does in PEFT:
+ * every factor created after this call draws from a sequence fixed by `seed`. `undefined` goes back
+ * to unseeded initialisation.
+ */
+export function seedAdapterInit(seed: number | undefined): void {
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) {
+    throw new Error(`seedAdapterInit: "seed" must be a non-negative integer, got ${JSON.stringify(seed)}`);
+  }
+  initSeed = seed;
+}
+
+/** Next seed of the sequence, or undefined when initialisation is unseeded. */
+export function nextInitSeed(): number | undefined {
+  if (initSeed === undefined) return undefined;
+  initSeed = (Math.imul(initSeed, 1664525) + 1013904223) >>> 0;
+  return initSeed;
+}
+
 export function kaimingUniform(rows: number, fanIn: number): tf.Tensor2D {
   const bound = 1 / Math.sqrt(fanIn);
-  return tf.randomUniform([rows, fanIn], -bound, bound, 'float32');
+  return tf.randomUniform([rows, fanIn], -bound, bound, 'float32', nextInitSeed());
 }
