@@ -38,7 +38,7 @@ const environment = {
   date: new Date().toISOString(),
   runs,
 };
-console.log(backendReport ? backendReport(info) : JSON.stringify(info));
+console.log(backendReport(info));
 
 const records = [{ name: 'environment', value: 1, unit: 'info', params: environment }];
 for (const rel of MODULES) {

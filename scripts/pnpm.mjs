@@ -18,11 +18,14 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const pnpm = existsSync(localPnpm) ? [localPnpm] : ['npx', '--yes', pinned];
+// After the first install, the workspace's own pnpm (a root devDependency) is used.
+const pnpm = () => (existsSync(localPnpm) ? [localPnpm] : ['npx', '--yes', pinned]);
 const [script, ...rest] = process.argv.slice(2);
 if (!script) {
   console.error('usage: node scripts/pnpm.mjs <root script> [args...]');
   process.exit(2);
 }
-run(pnpm[0], [...pnpm.slice(1), 'install', '--frozen-lockfile', '--reporter=silent']);
-run(existsSync(localPnpm) ? localPnpm : pnpm[0], [...(existsSync(localPnpm) ? [] : pnpm.slice(1)), 'run', script, ...rest]);
+const [installCmd, ...installArgs] = pnpm();
+run(installCmd, [...installArgs, 'install', '--frozen-lockfile', '--reporter=silent']);
+const [runCmd, ...runArgs] = pnpm();
+run(runCmd, [...runArgs, 'run', script, ...rest]);

@@ -4,6 +4,7 @@
 // warm-up run; the 1-minute load average is recorded beside it because the machine may be shared.
 import { loadavg } from 'node:os';
 import { spectralOrdersOf } from '../dist/index.js';
+import { median } from '../../../bench/stats.mjs';
 
 function randomWeight(out, inn, seed) {
   let s = seed >>> 0;
@@ -32,7 +33,6 @@ export async function run({ shapes = [[1024, 1024], [2048, 2048], [2048, 5632]],
       times.push((performance.now() - t0) / 1000);
       loads.push(loadavg()[0]);
     }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     records.push({
       name: `adapters.spectral.${out}x${inn}`,
       value: median(times),

@@ -3,8 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@smoa/backend';
 import { createAdapter } from '../dist/index.js';
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median } from '../../../bench/stats.mjs';
 
 // x is a (frozen) variable whose gradient is taken too: inside a network every adapted projection but
 // the first must pass dy W back to the layer below, for LoRA and SMoA alike.

@@ -7,6 +7,7 @@
 //   node scripts/matmul-threads.mjs [rounds=3] [threads=2]     (after `pnpm build`)
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { median } from '../../../bench/stats.mjs';
 import { fileURLToPath } from 'node:url';
 
 const SIZES = [512, 1024, 2048];
@@ -51,7 +52,6 @@ for (let r = 0; r < rounds; r++) {
     runs[t].push(res);
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`wasm matmul, float32, ${availableParallelism()} logical cores, median of ${rounds} process runs (GFLOP/s)`);
 console.log(`| n | 1 thread | ${threaded} threads | speed-up |`);
 console.log('|---|---|---|---|');

@@ -4,27 +4,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { llamaConfig, randomLlama } from '@smoa/llama';
 import { embeddedModelDir, loadLlama } from '@smoa/llama/node';
+import { timeIt } from '../../../bench/stats.mjs';
 
 export const name = 'llama';
 
 const NEW_TOKENS = 128;
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 /** Median seconds of fn over `runs` runs after a warm-up (fn itself unless a cheaper one is given). */
-async function time(fn, runs, warmUp = fn) {
-  await warmUp();
-  const out = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    out.push((performance.now() - t) / 1000);
-  }
-  return median(out);
-}
+const time = async (fn, runs, warmUpWith = fn) => (await timeIt(fn, { runs, warmUpWith })).ms / 1000;
 
 async function measure(label, model, runs, params) {
   const V = model.config.vocabSize;
