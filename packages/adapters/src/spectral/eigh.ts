@@ -6,7 +6,7 @@ import { tridiagonalEigen } from './tridiagonal-eigen';
  * Eigen-decomposition of a real symmetric matrix in float64 with about 10/3 n^3 flops, nearly all in
  * gemm: blocked Householder tridiagonalisation, eigenvalues by QL and eigenvectors by inverse iteration
  * on the tridiagonal matrix (O(n^2)), then one blocked back-transformation. (QL with accumulated
- * rotations, `eigh-ql.ts`, spends 3-6 n^3 in memory-bound rotations.)
+ * rotations, kept as the test oracle in `src/testing/eigh-ql.ts`, spends 3-6 n^3 in memory-bound rotations.)
  */
 export interface SymmetricEigen {
   /** Eigenvalues, descending. */

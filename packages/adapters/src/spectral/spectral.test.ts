@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { eighSymmetric } from './eigh';
-import { eighSymmetricQL } from './eigh-ql';
+import { eighSymmetricQL } from '../testing/eigh-ql';
 import { gemm, matMul, matMulABt, rowMajor } from './gemm';
 import { spectralOrdersOf } from './index';
 import { argsortStable, coordinateScores } from './order';
