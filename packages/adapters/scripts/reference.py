@@ -51,7 +51,8 @@ def scores(x, s):
     e = x ** 2 * s ** 2
     den = e.sum(1)
     num = (e * np.arange(len(s))).sum(1)
-    return np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+    # The authors' code clamps the denominator at float32 epsilon in absolute terms (see order.ts).
+    return num / np.maximum(den, np.finfo(np.float32).eps)
 
 
 def spectral_orders(w):

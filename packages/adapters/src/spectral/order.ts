@@ -1,9 +1,17 @@
 import type { SpectralFactors } from './factors';
 
 /**
- * Energy-weighted mean spectral index of every coordinate: score_i = sum_j j e_ij / sum_j e_ij with
- * e_ij = (s_j x_ij)^2, x the rows of `scaled` ([q, n], row j = s_j times singular vector j).
- * A coordinate with no energy (a zero row or column of W) scores 0.
+ * float32 machine epsilon (2^-23 = 1.1920929e-7): the authors' code clamps the score's denominator at
+ * it, in absolute terms, so we do the same to give the same orders on degenerate weights.
+ */
+export const SCORE_DENOMINATOR_FLOOR = 2 ** -23;
+
+/**
+ * Energy-weighted mean spectral index of every coordinate: score_i = sum_j j e_ij / max(sum_j e_ij, eps)
+ * with e_ij = (s_j x_ij)^2, x the rows of `scaled` ([q, n], row j = s_j times singular vector j), and
+ * eps = float32 epsilon as in the authors' code (misonsky/SMoA). The denominator is the squared row or
+ * column norm of W, so a coordinate with (almost) no energy scores (almost) 0 and sorts first, whatever
+ * rounding noise its eigenvector entries carry; an all-zero row or column scores exactly 0.
  */
 export function coordinateScores(scaled: Float64Array, q: number): Float64Array {
   const n = scaled.length / q;
@@ -17,10 +25,14 @@ export function coordinateScores(scaled: Float64Array, q: number): Float64Array 
       den[i] += e;
     }
   }
-  return num.map((v, i) => (den[i] > 0 ? v / den[i] : 0));
+  return num.map((v, i) => v / Math.max(den[i], SCORE_DENOMINATOR_FLOOR));
 }
 
-/** Indices sorted by ascending score; ties keep ascending index (a stable sort). */
+/**
+ * Indices sorted by ascending score; ties keep ascending index (a stable sort). The authors' torch.argsort
+ * is not stable and runs on float32 scores, so exact ties (e.g. several zero rows) and near-ties below
+ * float32 resolution may be ordered differently there; files that store their orders are unaffected.
+ */
 export function argsortStable(scores: ArrayLike<number>): Int32Array {
   const idx = Array.from({ length: scores.length }, (_, i) => i);
   idx.sort((a, b) => scores[a] - scores[b] || a - b);
