@@ -8,6 +8,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   splitting: false,
-  // import.meta.url (vendoredDataDir) in the CommonJS build
+  // import.meta.url (vendoredDataDir resolves @smoa/data from here) in the CommonJS build
   shims: true,
 });

@@ -59,6 +59,12 @@ export const CHECKS: Record<string, string> = {
     assert.match(prompt, /### Instruction:/);
     assert.match(response, /true|false/);
     return 'boolq test: ' + test.length + ' records from the shipped data, first response ' + JSON.stringify(response);`,
+  '@smoa/data': `
+    const dir = datasetsNode.vendoredDataDir();
+    assert.match(dir.replace(/\\\\/g, '/'), /node_modules\\/@smoa\\/data$/, 'the data comes from the installed @smoa/data: ' + dir);
+    const passages = await datasetsNode.loadTask('tinyshakespeare', 'train');
+    assert.ok(passages.length > 100, 'tinyshakespeare passages: ' + passages.length);
+    return passages.length + ' tinyshakespeare passages from ' + dir;`,
   '@smoa/eval': `
     const f1 = evalPkg.tokenF1('the cat sat', 'the cat sat down');
     // SQuAD normalisation drops articles: 'cat sat' vs 'cat sat down' is precision 1, recall 2/3.

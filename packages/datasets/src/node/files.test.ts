@@ -1,11 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { collectJsonl } from '../readers/jsonl';
 import { fileSource } from './files';
-import { readChatTemplate, vendoredDataDir } from './vendored';
+import { DATA_PACKAGE, locateDataPackage, readChatTemplate, vendoredDataDir } from './vendored';
 
 describe('fileSource', () => {
   it('streams a JSONL file by line and names the bad line', async () => {
@@ -29,6 +30,14 @@ describe('vendoredDataDir', () => {
     for (const f of ['README.md', 'llm-adapters/DATA_LICENSE', 'gsm8k/LICENSE', 'llm-adapters/boolq/test.json', 'tinyshakespeare/input.txt']) {
       expect(existsSync(join(dir, f))).toBe(true);
     }
+    expect(dir.replaceAll('\\', '/')).toMatch(/packages\/data$/);
+  });
+
+  it('names the data package and the way round it when it is not installed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'smoa-nodata-'));
+    expect(() => locateDataPackage([pathToFileURL(join(dir, 'index.js')).href])).toThrow(
+      new RegExp(`${DATA_PACKAGE} package, which is not installed: run \`npm install ${DATA_PACKAGE}\`, or pass dataDir`),
+    );
   });
 });
 

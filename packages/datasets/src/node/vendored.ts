@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ValidationSplit } from '../sampling';
 import { parseJson } from '../readers/json';
 import { chatTemplateFromConfig } from '../template/chat';
@@ -9,21 +9,42 @@ import { loadTaskExamples, loadTrainValidation, type OpenData } from '../tasks/l
 import type { Example, Split, TaskDefinition } from '../tasks/types';
 import { fileSource } from './files';
 
-const PACKAGE_NAME = '@smoa/datasets';
+/** The data-only package that holds the shipped data sets (kept apart so code packages stay small). */
+export const DATA_PACKAGE = '@smoa/data';
 
 /**
- * Absolute path of the data shipped in this package (packages/datasets/data). Found by walking up
- * from this module to the package's own package.json, which works from src/ (tests), dist/ (the
- * build) and an installed node_modules copy alike.
+ * Absolute path of the shipped data: the root of the installed `@smoa/data` package. It is looked up
+ * from this module first (its optional peer), then from the current directory (a project that installed
+ * it beside us). Throws, naming the package and the way round it, when it is not installed.
  */
 export function vendoredDataDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return join(dir, 'data');
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the ${PACKAGE_NAME} package root above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
+  return locateDataPackage([import.meta.url, pathToFileURL(join(process.cwd(), 'index.js')).href]);
+}
+
+/**
+ * The first `@smoa/data` root found from one of `from` (module URLs), by Node's node_modules walk (which
+ * covers npm's flat layout and pnpm's peer links). Done by hand rather than with require.resolve so that
+ * NODE_PATH and global folders cannot pick up some other copy; exported for its test.
+ */
+export function locateDataPackage(from: readonly string[]): string {
+  for (const base of from) {
+    for (let dir = dirname(fileURLToPath(base)); ; dir = dirname(dir)) {
+      const root = join(dir, 'node_modules', ...DATA_PACKAGE.split('/'));
+      if (isDataPackage(root)) return realpathSync(root);
+      if (dirname(dir) === dir) break;
+    }
+  }
+  throw new Error(
+    `the shipped data sets are in the ${DATA_PACKAGE} package, which is not installed: run \`npm install ${DATA_PACKAGE}\`, ` +
+      'or pass dataDir (CLI: --data-dir) naming a folder with the same layout (e.g. llm-adapters/boolq/test.json)',
+  );
+}
+
+function isDataPackage(root: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name?: unknown }).name === DATA_PACKAGE;
+  } catch {
+    return false;
   }
 }
 
