@@ -2,13 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Linear, matMul, matMulWeightT, type ModuleContainer } from '@smoa/adapters';
 import type { LlamaConfig } from '../config';
 import { LlamaLinear } from './linear';
-import { ropeTables } from './rope';
+import { groupMask, groupQueries, mergeHeads, RotaryTables, rotate, splitHeads, ungroupHeads, type Rotary } from './speed-tricks';
 
 /**
- * Llama as Hugging Face's LlamaForCausalLM defines it, read top to bottom:
- * embed -> N x (RMSNorm -> attention with rotary positions -> residual -> RMSNorm -> SwiGLU MLP ->
- * residual) -> RMSNorm -> lm_head. Every projection is a `Linear` so adapters attach by module path.
+ * Llama as Hugging Face's LlamaForCausalLM defines it, read top to bottom like nanoGPT: the weights,
+ * the parts (RMSNorm, SwiGLU MLP, attention with rotary positions), the decoder block built from them,
+ * then the model: embed -> N x block -> RMSNorm -> lm_head. Every projection is a `Linear` so adapters
+ * attach by module path. Layout and folding tricks for speed live in ./speed-tricks.ts.
  */
+
+// ---------------------------------------------------------------------------------------------------
+// Weights
 
 export interface AttentionWeights {
   qProj: Linear;
@@ -50,38 +54,102 @@ export interface StepInputs {
   cache?: KVCache;
 }
 
-interface Rotary {
-  cos: tf.Tensor4D;
-  sin: tf.Tensor4D;
-  cosQ: tf.Tensor4D;
-  sinQ: tf.Tensor4D;
+/** What every block of one pass shares: the sizes, the rotary tables at the tokens' positions, the mask. */
+interface PassInputs {
+  config: LlamaConfig;
+  B: number;
+  T: number;
+  rope: Rotary;
+  /** Additive attention mask in the grouped layout, absent when nothing is masked (one new token, no padding). */
+  bias?: tf.Tensor4D;
+  eps: tf.Scalar;
 }
 
-// Softmax of masked scores must give exactly zero weight; a finite value avoids NaN on fully padded rows.
-const MASKED = -1e9;
+// ---------------------------------------------------------------------------------------------------
+// Parts
+
+/** x * rsqrt(mean(x^2) + eps) * weight over the last axis. */
+function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: tf.Scalar): tf.Tensor2D {
+  const variance = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight);
+}
+
+/** down(silu(gate(x)) * up(x)). */
+function mlp(m: MlpWeights, x: tf.Tensor2D): tf.Tensor2D {
+  const gate = m.gateProj.apply(x);
+  const act = tf.mul(gate, tf.sigmoid(gate));
+  return m.downProj.apply(tf.mul(act, m.upProj.apply(x))) as tf.Tensor2D;
+}
+
+/**
+ * softmax(rope(q) rope(k)^T / sqrt(headDim) + mask) v over the cache and the new tokens, then o_proj.
+ * The 1 / sqrt(headDim) is folded into the queries' rotary tables (speed-tricks.ts, trick 1).
+ */
+function attention(
+  a: AttentionWeights,
+  x: tf.Tensor2D,
+  pass: PassInputs,
+  past?: { k: tf.Tensor4D; v: tf.Tensor4D },
+): { out: tf.Tensor2D; k: tf.Tensor4D; v: tf.Tensor4D } {
+  const { config, B, T, rope, bias } = pass;
+  const { numAttentionHeads: H, numKeyValueHeads: KV, headDim } = config;
+  const q = rotate(splitHeads(a.qProj.apply(x), B, T, H, headDim), rope.cosQ, rope.sinQ);
+  let k = rotate(splitHeads(a.kProj.apply(x), B, T, KV, headDim), rope.cos, rope.sin);
+  let v = splitHeads(a.vProj.apply(x), B, T, KV, headDim);
+  if (past) {
+    k = tf.concat([past.k, k], 2);
+    v = tf.concat([past.v, v], 2);
+  }
+  // The adapters' matMul: tf.matMul's transposed forms (here and in every gradient) are slow on wasm.
+  const scores = matMul(groupQueries(q, KV), k, false, true);
+  const context = matMul(tf.softmax(bias ? tf.add(scores, bias) : scores) as tf.Tensor4D, v);
+  return { out: a.oProj.apply(mergeHeads(ungroupHeads(context, H))) as tf.Tensor2D, k, v };
+}
+
+/**
+ * Additive mask [B, 1, T, S]: query t (at cache index past + t) sees key s when s <= past + t and key
+ * s is not padding. Masked scores get -1e9: softmax then gives them exactly zero weight, and a finite
+ * value avoids NaN on fully padded rows.
+ */
+function causalMask(keyMask: tf.Tensor2D | undefined, B: number, T: number, past: number): tf.Tensor4D {
+  const S = past + T;
+  const queryIndex = tf.reshape(tf.range(past, S, 1, 'int32'), [T, 1]);
+  const keyIndex = tf.reshape(tf.range(0, S, 1, 'int32'), [1, S]);
+  let allowed = tf.reshape(tf.lessEqual(keyIndex, queryIndex), [1, T, S]);
+  if (keyMask) allowed = tf.logicalAnd(allowed, tf.reshape(tf.cast(keyMask, 'bool'), [B, 1, S]));
+  return tf.reshape(tf.mul(tf.sub(1, tf.cast(allowed, 'float32')), -1e9), [allowed.shape[0], 1, T, S]) as tf.Tensor4D;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The block
+
+/** h + attn(norm(h)), then + mlp(norm(.)): one decoder layer over h [B * T, hidden]. */
+function decoderLayer(
+  layer: DecoderLayerWeights,
+  h: tf.Tensor2D,
+  pass: PassInputs,
+  past?: { k: tf.Tensor4D; v: tf.Tensor4D },
+): { h: tf.Tensor2D; k: tf.Tensor4D; v: tf.Tensor4D } {
+  const attn = attention(layer.selfAttn, rmsNorm(h, layer.inputLayernorm, pass.eps), pass, past);
+  const mid = tf.add(h, attn.out) as tf.Tensor2D;
+  const out = tf.add(mid, mlp(layer.mlp, rmsNorm(mid, layer.postAttentionLayernorm, pass.eps)));
+  return { h: out as tf.Tensor2D, k: attn.k, v: attn.v };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The model
 
 export class LlamaModelCore implements ModuleContainer {
-  /** Rotary tables [maxPositionEmbeddings, headDim], uploaded once and gathered per pass (sin signed, see rotate). */
-  private readonly cosTable: tf.Tensor2D;
-  private readonly sinTable: tf.Tensor2D;
+  private readonly rotary: RotaryTables;
   private readonly eps: tf.Scalar;
-  private readonly attnScale: tf.Scalar;
-  private readonly masked: tf.Scalar;
   private embedTransposed?: { source: tf.Tensor2D; value: tf.Tensor2D };
 
   constructor(
     readonly config: LlamaConfig,
     readonly weights: LlamaWeights,
   ) {
-    const { cos, sin } = ropeTables(config, config.maxPositionEmbeddings);
-    // rotate_half's minus sign lives in the sin table, so rotation needs no negation op per layer.
-    const half = config.headDim / 2;
-    for (let i = 0; i < sin.length; i++) if (i % config.headDim < half) sin[i] = -sin[i];
-    this.cosTable = tf.tensor2d(cos, [config.maxPositionEmbeddings, config.headDim]);
-    this.sinTable = tf.tensor2d(sin, [config.maxPositionEmbeddings, config.headDim]);
+    this.rotary = new RotaryTables(config);
     this.eps = tf.scalar(config.rmsNormEps);
-    this.attnScale = tf.scalar(1 / Math.sqrt(config.headDim));
-    this.masked = tf.scalar(MASKED);
   }
 
   /** Hugging Face module paths of every projection, the names adapters target. */
@@ -104,22 +172,21 @@ export class LlamaModelCore implements ModuleContainer {
    * Returns the final hidden states [B, T, hidden] (after the last norm) and the extended cache.
    */
   decode(ids: tf.Tensor2D, step: StepInputs): { hidden: tf.Tensor3D; cache: KVCache } {
-    const w = this.weights;
+    const { config, weights: w } = this;
     const [B, T] = ids.shape;
     const past = step.cache?.[0]?.k.shape[2] ?? 0;
-    const rope = this.rotaryAt(step.positions);
-    const bias = step.keyMask || T > 1 ? this.attentionBias(step.keyMask, B, T, past) : undefined;
+    const bias = step.keyMask || T > 1 ? groupMask(causalMask(step.keyMask, B, T, past), config) : undefined;
+    const pass: PassInputs = { config, B, T, rope: this.rotary.at(step.positions), bias, eps: this.eps };
 
     // Hidden states stay [B * T, hidden]: the layout every projection multiplies in.
-    let h = tf.reshape(tf.gather(w.embedTokens, ids), [B * T, this.config.hiddenSize]) as tf.Tensor2D;
+    let h = tf.reshape(tf.gather(w.embedTokens, ids), [B * T, config.hiddenSize]) as tf.Tensor2D;
     const cache: KVCache = [];
     for (const [i, layer] of w.layers.entries()) {
-      const attn = this.attention(layer.selfAttn, this.rmsNorm(h, layer.inputLayernorm), B, T, rope, bias, step.cache?.[i]);
-      h = tf.add(h, attn.out);
-      cache.push({ k: attn.k, v: attn.v });
-      h = tf.add(h, this.mlp(layer.mlp, this.rmsNorm(h, layer.postAttentionLayernorm)));
+      const out = decoderLayer(layer, h, pass, step.cache?.[i]);
+      h = out.h;
+      cache.push({ k: out.k, v: out.v });
     }
-    return { hidden: tf.reshape(this.rmsNorm(h, w.norm), [B, T, this.config.hiddenSize]), cache };
+    return { hidden: tf.reshape(rmsNorm(h, w.norm, this.eps), [B, T, config.hiddenSize]), cache };
   }
 
   /** hidden [B, T, hidden] -> logits [B, T, vocab]. */
@@ -155,96 +222,9 @@ export class LlamaModelCore implements ModuleContainer {
     this.embedTransposed = undefined;
   }
 
-  /** x * rsqrt(mean(x^2) + eps) * weight over the last axis. */
-  private rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D): tf.Tensor2D {
-    const variance = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, this.eps))), weight);
-  }
-
-  /** down(silu(gate(x)) * up(x)). */
-  private mlp(m: MlpWeights, x: tf.Tensor2D): tf.Tensor2D {
-    const gate = m.gateProj.apply(x);
-    const act = tf.mul(gate, tf.sigmoid(gate));
-    return m.downProj.apply(tf.mul(act, m.upProj.apply(x))) as tf.Tensor2D;
-  }
-
-  /**
-   * cos and sin [B, 1, T, headDim] for the tokens' positions. The sin table carries rotate_half's sign
-   * (negative first half), so rotation is x * cos + swapHalves(x) * sin. Queries get tables pre-scaled
-   * by 1 / sqrt(headDim), which folds attention's scaling into the rotation.
-   */
-  private rotaryAt(positions: tf.Tensor2D): Rotary {
-    const [B, T] = positions.shape;
-    const at = (table: tf.Tensor2D) => tf.reshape(tf.gather(table, positions), [B, 1, T, this.config.headDim]) as tf.Tensor4D;
-    const cos = at(this.cosTable);
-    const sin = at(this.sinTable);
-    return { cos, sin, cosQ: tf.mul(cos, this.attnScale), sinQ: tf.mul(sin, this.attnScale) };
-  }
-
-  /** Rotate-half rotary embedding: x * cos + rotate_half(x) * sin with rotate_half(x) = [-x2, x1]. */
-  private rotate(x: tf.Tensor4D, cos: tf.Tensor4D, signedSin: tf.Tensor4D): tf.Tensor4D {
-    const [x1, x2] = tf.split(x, 2, -1);
-    return tf.add(tf.mul(x, cos), tf.mul(tf.concat([x2, x1], -1), signedSin));
-  }
-
-  /** [B * T, heads * headDim] -> [B, heads, T, headDim]. */
-  private splitHeads(x: tf.Tensor, B: number, T: number, heads: number): tf.Tensor4D {
-    const d = this.config.headDim;
-    // With one new token (generation steps) the transpose moves nothing: a reshape does it.
-    if (T === 1) return tf.reshape(x, [B, heads, 1, d]);
-    return tf.transpose(tf.reshape(x, [B, T, heads, d]), [0, 2, 1, 3]);
-  }
-
-  /** [B, heads, T, headDim] -> [B * T, heads * headDim]. */
-  private mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
-    const [B, heads, T, d] = x.shape;
-    return tf.reshape(T === 1 ? x : tf.transpose(x, [0, 2, 1, 3]), [B * T, heads * d]);
-  }
-
-  private attention(
-    a: AttentionWeights,
-    x: tf.Tensor2D,
-    B: number,
-    T: number,
-    rope: Rotary,
-    bias: tf.Tensor4D | undefined,
-    past?: { k: tf.Tensor4D; v: tf.Tensor4D },
-  ): { out: tf.Tensor2D; k: tf.Tensor4D; v: tf.Tensor4D } {
-    const { numAttentionHeads: H, numKeyValueHeads: KV, headDim } = this.config;
-    const q = this.rotate(this.splitHeads(a.qProj.apply(x), B, T, H), rope.cosQ, rope.sinQ);
-    let k = this.rotate(this.splitHeads(a.kProj.apply(x), B, T, KV), rope.cos, rope.sin);
-    let v = this.splitHeads(a.vProj.apply(x), B, T, KV);
-    if (past) {
-      k = tf.concat([past.k, k], 2);
-      v = tf.concat([past.v, v], 2);
-    }
-    // Grouped-query attention without copying keys: the H / KV query heads that share a key-value
-    // head are stacked along the time axis, so one batched matmul serves the whole group.
-    const grouped = H === KV ? q : tf.reshape(q, [B, KV, (H / KV) * T, headDim]);
-    // The adapters' matMul: tf.matMul's transposed forms (here and in every gradient) are slow on wasm.
-    const scores = matMul(grouped, k, false, true);
-    const context = matMul(tf.softmax(bias ? tf.add(scores, bias) : scores), v);
-    const merged = this.mergeHeads((H === KV ? context : tf.reshape(context, [B, H, T, headDim])) as tf.Tensor4D);
-    return { out: a.oProj.apply(merged) as tf.Tensor2D, k, v };
-  }
-
-  /**
-   * Additive mask [B, 1, groups * T, S]: query t (at cache index past + t) sees key s when s <= past + t
-   * and key s is not padding. Repeated per query group to match the grouped attention layout.
-   */
-  private attentionBias(keyMask: tf.Tensor2D | undefined, B: number, T: number, past: number): tf.Tensor4D {
-    const S = past + T;
-    const groups = this.config.numAttentionHeads / this.config.numKeyValueHeads;
-    const queryIndex = tf.reshape(tf.range(past, S, 1, 'int32'), [T, 1]);
-    const keyIndex = tf.reshape(tf.range(0, S, 1, 'int32'), [1, S]);
-    let allowed = tf.reshape(tf.lessEqual(keyIndex, queryIndex), [1, T, S]);
-    if (keyMask) allowed = tf.logicalAnd(allowed, tf.reshape(tf.cast(keyMask, 'bool'), [B, 1, S]));
-    const bias = tf.reshape(tf.mul(tf.sub(1, tf.cast(allowed, 'float32')), this.masked), [allowed.shape[0], 1, T, S]) as tf.Tensor4D;
-    return groups === 1 ? bias : tf.tile(bias, [1, 1, groups, 1]);
-  }
-
   dispose(): void {
     this.releaseTransposedWeights();
-    for (const t of [this.cosTable, this.sinTable, this.eps, this.attnScale, this.masked]) t.dispose();
+    this.rotary.dispose();
+    this.eps.dispose();
   }
 }

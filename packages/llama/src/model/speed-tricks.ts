@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LlamaConfig } from '../config';
+import { ropeTables } from './rope';
+
+/*
+ * Every layout and folding trick the decoder uses for speed, in one place, so that ./llama.ts reads
+ * as the math. Each trick gives exactly the values of the plain formulation (parity tests check it):
+ *
+ * 1. Rotary tables: rotate_half's minus sign is stored in the sin table, and the queries' tables are
+ *    pre-multiplied by attention's 1 / sqrt(headDim). Rotation is then two multiplies and an add, and
+ *    attention needs no separate scaling op.
+ * 2. Heads: with one new token (generation steps) splitting or merging heads moves nothing, so a
+ *    reshape replaces the transpose.
+ * 3. Grouped-query attention: the query heads that share a key-value head are stacked along the time
+ *    axis, so one batched matmul serves the whole group without repeating keys and values.
+ *
+ * Elsewhere, for the same reason (tfjs-wasm's transposed matmuls are ~10x slower than plain ones):
+ * products go through @smoa/adapters' matMul, and generation may hold W^T of each projection
+ * (LlamaLinear.holdTransposed, LlamaModelCore.holdTransposedWeights).
+ */
+
+/** cos and sin [B, 1, T, headDim] for keys, and the same pre-scaled for queries (trick 1). */
+export interface Rotary {
+  cos: tf.Tensor4D;
+  sin: tf.Tensor4D;
+  cosQ: tf.Tensor4D;
+  sinQ: tf.Tensor4D;
+}
+
+/** The rotary tables [maxPositionEmbeddings, headDim], uploaded once and gathered per pass. */
+export class RotaryTables {
+  private readonly cos: tf.Tensor2D;
+  /** sin with rotate_half's sign: negative in the first half of each row. */
+  private readonly signedSin: tf.Tensor2D;
+  /** 1 / sqrt(headDim), attention's scale, applied to the queries' tables. */
+  private readonly attnScale: tf.Scalar;
+
+  constructor(private readonly config: LlamaConfig) {
+    const { cos, sin } = ropeTables(config, config.maxPositionEmbeddings);
+    const half = config.headDim / 2;
+    for (let i = 0; i < sin.length; i++) if (i % config.headDim < half) sin[i] = -sin[i];
+    this.cos = tf.tensor2d(cos, [config.maxPositionEmbeddings, config.headDim]);
+    this.signedSin = tf.tensor2d(sin, [config.maxPositionEmbeddings, config.headDim]);
+    this.attnScale = tf.scalar(1 / Math.sqrt(config.headDim));
+  }
+
+  /** The tables at the tokens' positions (int32 [B, T]). */
+  at(positions: tf.Tensor2D): Rotary {
+    const [B, T] = positions.shape;
+    const gather = (table: tf.Tensor2D) => tf.reshape(tf.gather(table, positions), [B, 1, T, this.config.headDim]) as tf.Tensor4D;
+    const cos = gather(this.cos);
+    const sin = gather(this.signedSin);
+    return { cos, sin, cosQ: tf.mul(cos, this.attnScale), sinQ: tf.mul(sin, this.attnScale) };
+  }
+
+  dispose(): void {
+    tf.dispose([this.cos, this.signedSin, this.attnScale]);
+  }
+}
+
+/** x * cos + rotate_half(x) * sin, where rotate_half(x) = [-x2, x1] and the sign is in `signedSin` (trick 1). */
+export function rotate(x: tf.Tensor4D, cos: tf.Tensor4D, signedSin: tf.Tensor4D): tf.Tensor4D {
+  const [x1, x2] = tf.split(x, 2, -1);
+  return tf.add(tf.mul(x, cos), tf.mul(tf.concat([x2, x1], -1), signedSin));
+}
+
+/** [B * T, heads * headDim] -> [B, heads, T, headDim] (trick 2). */
+export function splitHeads(x: tf.Tensor, B: number, T: number, heads: number, headDim: number): tf.Tensor4D {
+  if (T === 1) return tf.reshape(x, [B, heads, 1, headDim]);
+  return tf.transpose(tf.reshape(x, [B, T, heads, headDim]), [0, 2, 1, 3]);
+}
+
+/** [B, heads, T, headDim] -> [B * T, heads * headDim] (trick 2). */
+export function mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
+  const [B, heads, T, d] = x.shape;
+  return tf.reshape(T === 1 ? x : tf.transpose(x, [0, 2, 1, 3]), [B * T, heads * d]);
+}
+
+/** Queries [B, H, T, d] -> [B, KV, (H / KV) * T, d]: each key-value head's query group as one (trick 3). */
+export function groupQueries(q: tf.Tensor4D, numKeyValueHeads: number): tf.Tensor4D {
+  const [B, H, T, d] = q.shape;
+  return H === numKeyValueHeads ? q : tf.reshape(q, [B, numKeyValueHeads, (H / numKeyValueHeads) * T, d]);
+}
+
+/** The inverse of groupQueries for the attention output. */
+export function ungroupHeads(x: tf.Tensor4D, numAttentionHeads: number): tf.Tensor4D {
+  const [B, KV, GT, d] = x.shape;
+  return KV === numAttentionHeads ? x : tf.reshape(x, [B, numAttentionHeads, (GT * KV) / numAttentionHeads, d]);
+}
+
+/** Repeats an additive mask [B, 1, T, S] once per query of a group, to match groupQueries' layout (trick 3). */
+export function groupMask(bias: tf.Tensor4D, config: Pick<LlamaConfig, 'numAttentionHeads' | 'numKeyValueHeads'>): tf.Tensor4D {
+  const groups = config.numAttentionHeads / config.numKeyValueHeads;
+  return groups === 1 ? bias : tf.tile(bias, [1, 1, groups, 1]);
+}
