@@ -3,6 +3,7 @@ import { resolveOrder } from './choose';
 import { registerGradients } from './gradients';
 import { importByName, loadBackend, type Importer } from './load';
 import { SOURCES } from './sources';
+import { parseThreadsEnv, underTestRunner } from './threads';
 import type { BackendInfo, InitBackendOptions, SkippedBackend } from './types';
 
 const isNodeRuntime = (): boolean =>
@@ -20,16 +21,28 @@ export interface InitDeps {
   importer: Importer;
   isNode: boolean;
   env: string | undefined;
+  /** SMOA_THREADS (Node only). */
+  threadsEnv?: string | undefined;
+  /** Whether a test runner runs this process: the Node default is then 1 thread. */
+  testRunner?: boolean;
 }
 
 export function defaultDeps(): InitDeps {
   const isNode = isNodeRuntime();
   // process is read only where it exists: this module also runs in browsers.
-  return { importer: importByName, isNode, env: isNode ? process.env.SMOA_BACKEND : undefined };
+  return {
+    importer: importByName,
+    isNode,
+    env: isNode ? process.env.SMOA_BACKEND : undefined,
+    threadsEnv: isNode ? process.env.SMOA_THREADS : undefined,
+    testRunner: isNode && underTestRunner(process.env),
+  };
 }
 
 export async function initBackendWith(options: InitBackendOptions, deps: InitDeps): Promise<BackendInfo> {
   validateThreads(options.threads);
+  // A bad SMOA_THREADS is the user's typo, not a reason to fall back to another backend.
+  if (deps.isNode && deps.threadsEnv !== undefined && deps.threadsEnv.trim() !== '') parseThreadsEnv(deps.threadsEnv);
   const { order, explicit } = resolveOrder(options.prefer, deps.env, deps.isNode);
   const skipped: SkippedBackend[] = [];
   for (const choice of order) {
@@ -38,6 +51,8 @@ export async function initBackendWith(options: InitBackendOptions, deps: InitDep
       importer: deps.importer,
       loaders: options.loaders,
       threads: options.threads,
+      threadsEnv: deps.threadsEnv,
+      testRunner: deps.testRunner,
       wasmPaths: options.wasmPaths,
     });
     const source = SOURCES[choice].pkg;

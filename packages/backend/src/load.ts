@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SOURCES } from './sources';
 import type { BackendChoice, BackendLoader, WasmPaths } from './types';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from './wasm-kernels';
+import { withoutAddedProcessHandlers } from './process-handlers';
+import { chooseThreads } from './threads';
 import { MAX_WASM_THREADS, nodeLogicalCores, useThreadedWasmInNode, type WasmPackage } from './wasm-threads';
 
 /** Imports a module by specifier. */
@@ -16,6 +18,10 @@ export interface LoadContext {
   importer: Importer;
   loaders?: Partial<Record<BackendChoice, BackendLoader>>;
   threads?: number;
+  /** SMOA_THREADS (Node only), already validated. */
+  threadsEnv?: string;
+  /** Whether a test runner runs this process (the Node default is then 1 thread). */
+  testRunner?: boolean;
   wasmPaths?: WasmPaths;
 }
 
@@ -106,23 +112,30 @@ async function configureWasm(
     if (wasm === undefined) throw new Error('wasmPaths needs the tfjs-backend-wasm module: pass loaders.wasm');
     wasm.setWasmPaths(ctx.wasmPaths as string | Record<string, string>);
   }
-  if (ctx.threads === undefined) return { warnings };
-  if (wasm === undefined) throw new Error('threads needs the tfjs-backend-wasm module: pass loaders.wasm');
   if (!ctx.isNode) {
+    if (ctx.threads === undefined) return { warnings };
+    if (wasm === undefined) throw new Error('threads needs the tfjs-backend-wasm module: pass loaders.wasm');
     wasm.setThreadsCount(ctx.threads);
     return { warnings, threadsRequested: ctx.threads };
   }
-  let threads = ctx.threads;
   const cores = nodeLogicalCores();
   const cap = Math.min(cores, MAX_WASM_THREADS);
+  const choice = chooseThreads({ option: ctx.threads, env: ctx.threadsEnv, testRunner: ctx.testRunner ?? false, cap });
+  const explicit = choice.origin !== 'default';
+  const what = choice.origin === 'option' ? 'threads' : 'SMOA_THREADS';
+  let threads = choice.threads;
   if (threads > cap) {
-    warnings.push(`threads: ${threads} requested, capped at ${cap} (${cores} logical cores, at most ${MAX_WASM_THREADS})`);
+    if (explicit) warnings.push(`${what}: ${threads} requested, capped at ${cap} (${cores} logical cores, at most ${MAX_WASM_THREADS})`);
     threads = cap;
   }
   if (threads <= 1) return { warnings, threadsRequested: threads };
+  if (wasm === undefined) {
+    if (explicit) throw new Error(`${what} needs the tfjs-backend-wasm module: pass loaders.wasm`);
+    return { warnings, threadsRequested: 1 };
+  }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   if (!simd) {
-    warnings.push('threads: the threaded wasm build needs WebAssembly SIMD, which this runtime lacks; running single-threaded');
+    if (explicit) warnings.push(`${what}: the threaded wasm build needs WebAssembly SIMD, which this runtime lacks; running single-threaded`);
     return { warnings, threadsRequested: 1 };
   }
   useThreadedWasmInNode(wasm, ctx.importer, threads);
@@ -165,7 +178,9 @@ export async function loadBackend(choice: BackendChoice, ctx: LoadContext): Prom
 
   let ok: boolean;
   try {
-    ok = await tf.setBackend(tfName);
+    // Emscripten's glue adds process handlers that turn every later uncaught error of the user's
+    // script into exit code 7 and a dump of minified code (see process-handlers).
+    ok = choice === 'wasm' ? await withoutAddedProcessHandlers(() => tf.setBackend(tfName)) : await tf.setBackend(tfName);
   } catch (err) {
     return { ok: false, reason: `failed to initialise: ${firstLine(err)}` };
   }

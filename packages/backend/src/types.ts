@@ -40,9 +40,11 @@ export interface InitBackendOptions {
   prefer?: BackendChoice | BackendChoice[];
   /**
    * Threads for the wasm backend. Under Node.js more than 1 starts tfjs-backend-wasm's threaded
-   * SIMD build on worker threads (tfjs itself never does there); in a browser it is passed to
-   * `setThreadsCount` (threads need a cross-origin isolated page). Capped at the machine's logical
-   * cores and at 8. Default: 1 under Node.js, tfjs's own choice in a browser.
+   * SIMD build on worker threads (tfjs itself never does there), whose workers do not keep the
+   * process alive; in a browser it is passed to `setThreadsCount` (threads need a cross-origin
+   * isolated page). Capped at the machine's logical cores and at 8. Default under Node.js:
+   * SMOA_THREADS if set, else every logical core (at most 8), else 1 under a test runner (vitest,
+   * jest, node --test); in a browser, tfjs's own choice.
    */
   threads?: number;
   /**

@@ -27,9 +27,19 @@ export interface WasmPackage {
 
 type Importer = (specifier: string) => Promise<unknown>;
 
+interface NodeWorker {
+  ref(): void;
+  unref(): void;
+}
+
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...args: number[]) => number;
   tfjs?: unknown;
+  PThread?: {
+    unusedWorkers: NodeWorker[];
+    runningWorkers: NodeWorker[];
+    allocateUnusedWorker(): void;
+  };
 }
 
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
@@ -149,6 +159,7 @@ export async function instantiateThreadedWasm(importer: Importer, threads: numbe
     },
   });
   const module = await Promise.race([failed, started]);
+  unrefPthreadWorkers(module);
   module.tfjs = {
     init: module.cwrap('init', null, []),
     initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
@@ -158,6 +169,28 @@ export async function instantiateThreadedWasm(importer: Importer, threads: numbe
     dispose: module.cwrap('dispose', null, []),
   };
   return module;
+}
+
+/**
+ * Lets the process exit while the pthreads are alive. XNNPACK's pool threads run for the module's
+ * whole life, waiting on a futex between jobs, and Emscripten ref()s a worker while it runs a pthread,
+ * so an ordinary script never ended by itself. Nothing on the main thread waits on those workers
+ * asynchronously (the main thread blocks inside wasm while they compute), so unref'd they are safe:
+ * the process ends when the user's own work does. Workers Emscripten adds later get the same.
+ */
+export function unrefPthreadWorkers(module: EmscriptenModule): void {
+  const pthread = module.PThread;
+  if (pthread === undefined) throw new Error(`${THREADED_JS} no longer exposes Module.PThread, so its workers cannot be unref'd`);
+  const tame = (w: NodeWorker): void => {
+    w.unref();
+    w.ref = () => {};
+  };
+  for (const w of [...pthread.unusedWorkers, ...pthread.runningWorkers]) tame(w);
+  const allocate = pthread.allocateUnusedWorker.bind(pthread);
+  pthread.allocateUnusedWorker = () => {
+    allocate();
+    tame(pthread.unusedWorkers[pthread.unusedWorkers.length - 1]!);
+  };
 }
 
 /**
