@@ -1,27 +1,24 @@
-export { DataError, formatLocation } from './errors';
+export { DataError } from './errors';
 export type { DataErrorLocation } from './errors';
-export { textSource, streamSource, urlSource, splitLines, streamLines } from './readers/source';
+export { textSource, streamSource, fetchSource, urlSource } from './readers/source';
 export type { DataSource } from './readers/source';
-export { parseJson, parseJsonArray, tryParseJson } from './readers/json';
-export type { JsonParseResult } from './readers/json';
+export { parseJson, parseJsonArray } from './readers/json';
 export { readJsonl, collectJsonl } from './readers/jsonl';
 export type { JsonlRecord } from './readers/jsonl';
 export { splitPassages } from './readers/text';
-export type { TextPassage } from './readers/text';
 export { readParlAIDialogues, dialogueExamples } from './readers/parlai';
 export type { Dialogue, DialogueExample } from './readers/parlai';
-export { checkRecord, requireNonEmpty } from './records';
-export type { FieldType, FieldSpec, RecordSchema, RecordLocation } from './records';
+export { checkRecord } from './records';
+export type { FieldType, FieldSpec, RecordSchema } from './records';
 export {
   createPromptTemplate,
   instructionTemplate,
-  checkPlaceholders,
   TemplateError,
   PAPER_PROMPT,
   PAPER_PROMPT_WITH_INPUT,
 } from './template/prompt';
 export type { PromptTemplate } from './template/prompt';
-export { ChatTemplate, chatTemplateFromConfig, specialTokenFromConfig } from './template/chat';
+export { ChatTemplate, chatTemplateFromConfig } from './template/chat';
 export type { ChatMessage, ChatTemplateOptions } from './template/chat';
 export type { TextTokenizer } from './tokenizer';
 export { encodeExample, encodePrompt, IGNORE_INDEX } from './collate/encode';
@@ -34,15 +31,15 @@ export { shuffled, splitValidation, batchesOf } from './sampling';
 export type { ValidationSplit } from './sampling';
 export { TaskRegistry } from './tasks/registry';
 export { tasks, registerTask, getTask, builtinTasks } from './tasks/builtin';
-export { commonsenseTasks, parseOptions } from './tasks/commonsense';
+export { commonsenseTasks } from './tasks/commonsense';
 export { gsm8kTask, mathTasks } from './tasks/math';
-export { convai2Task, dialogueInstruction } from './tasks/dialogue';
+export { convai2Task } from './tasks/dialogue';
 export { plainTextTask, tinyShakespeareTask } from './tasks/corpus';
 export { readRecords, LLM_ADAPTERS_SCHEMA } from './tasks/records';
 export type { CheckedRecord, LlmAdaptersRecord } from './tasks/records';
-export { loadTaskExamples, loadTrainValidation, resolveTask } from './tasks/load';
+export { loadTaskExamples, loadTrainValidation } from './tasks/load';
 export type { OpenData } from './tasks/load';
-export { exampleFormatter, resolveTemplate } from './tasks/format';
+export { exampleFormatter } from './tasks/format';
 export type { ChatFormat, FormatOptions } from './tasks/format';
 export { extractChoice, extractNumber, extractOptionLetter, parseNumber, numbersMatch } from './tasks/answers';
 export { SPLITS } from './tasks/types';

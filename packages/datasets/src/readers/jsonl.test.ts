@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collectJsonl } from './jsonl';
-import { streamSource, textSource, urlSource } from './source';
+import { fetchSource, streamSource, textSource, urlSource } from './source';
 
 function chunkedStream(text: string, chunkSize: number): () => ReadableStream<Uint8Array> {
   const bytes = new TextEncoder().encode(text);
@@ -41,8 +41,9 @@ describe('readJsonl', () => {
 
   it('reads from a URL through fetch (a data: URL here; http(s) in a browser)', async () => {
     const url = `data:application/jsonl;charset=utf-8,${encodeURIComponent(text)}`;
-    expect((await collectJsonl(urlSource(url))).map((r) => r.line)).toEqual([1, 3, 4]);
-    expect(await urlSource(url).text()).toBe(text);
+    expect(urlSource).toBe(fetchSource);
+    expect((await collectJsonl(fetchSource(url))).map((r) => r.line)).toEqual([1, 3, 4]);
+    expect(await fetchSource(url).text()).toBe(text);
   });
 
   it('rejects bytes that are not UTF-8', async () => {

@@ -32,7 +32,11 @@ export function streamSource(name: string, open: () => ReadableStream<Uint8Array
   };
 }
 
-export function urlSource(url: string, init?: RequestInit): DataSource {
+/**
+ * A source over an HTTP(S) resource, fetched when read (`lines()` streams the body). Named for what it
+ * does: @smoa/safetensors' `urlSource` is a different thing (ranged byte reads of one file).
+ */
+export function fetchSource(url: string, init?: RequestInit): DataSource {
   const get = async () => {
     const res = await fetch(url, init);
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
@@ -48,6 +52,9 @@ export function urlSource(url: string, init?: RequestInit): DataSource {
     },
   };
 }
+
+/** @deprecated Renamed `fetchSource` (it clashed with @smoa/safetensors' byte-range `urlSource`). */
+export const urlSource = fetchSource;
 
 export function* splitLines(text: string): Generator<string> {
   let start = 0;
