@@ -1,0 +1,13 @@
+import { closest } from 'fastest-levenshtein';
+
+/**
+ * Configs written in code are checked strictly: a typo such as `numBlock` would otherwise be dropped
+ * silently and the default used. The error names the closest valid key (edit distance, fastest-levenshtein).
+ * Configs read from files go through fromPeftConfig instead, where unknown keys only warn.
+ */
+export function checkKnownKeys(where: string, config: object, known: readonly string[]): void {
+  for (const key of Object.keys(config)) {
+    if (known.includes(key)) continue;
+    throw new Error(`${where}: unknown key "${key}" (did you mean "${closest(key, [...known])}"?); valid keys: ${known.join(', ')}`);
+  }
+}
