@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getTask, type TextTokenizer } from '@smoa/datasets';
 import { loadTask } from '@smoa/datasets/node';
-import { evaluateGeneration } from './generation';
+import { defaultMaxNewTokens, evaluateGeneration, GENERATION_MARGIN } from './generation';
 import type { CausalLM } from './model';
 import { loadEmbedded } from './testing/embedded';
 
@@ -74,5 +74,17 @@ describe('evaluateGeneration with the embedded model', () => {
     await expect(evaluateGeneration(model, tokenizer, getTask('boolq'), [{ index: 0, fields: { instruction: 'q', input: '' }, target: '' }], { maxNewTokens: 600 })).rejects.toThrow(
       /maxNewTokens 600 leaves no room for a prompt in 512 positions/,
     );
+  });
+
+  it('by default generates enough tokens for the longest gold answer plus a margin', async () => {
+    const task = getTask('boolq');
+    const examples = (await loadTask(task, 'test')).slice(0, 4);
+    const longest = Math.max(...examples.map((e) => tokenizer.encode(e.target).length));
+    // "the correct answer is true" is 17 tokens in the embedded vocabulary: a 16-token default cut it off.
+    expect(longest).toBeGreaterThan(16);
+    expect(defaultMaxNewTokens(tokenizer, examples)).toBe(longest + GENERATION_MARGIN);
+    expect(defaultMaxNewTokens(tokenizer, examples, 20)).toBe(10);
+    const { summary } = await evaluateGeneration(model, tokenizer, task, examples.slice(0, 1), { batchSize: 1 });
+    expect(summary.settings.maxNewTokens).toBe(tokenizer.encode(examples[0]!.target).length + GENERATION_MARGIN);
   });
 });

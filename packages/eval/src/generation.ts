@@ -13,7 +13,10 @@ import type { EvaluationResult, PredictionRecord } from './result';
 
 export interface GenerationEvalOptions {
   batchSize?: number;
-  /** New tokens per example (default: 32 for multiple choice, 256 for numeric, 64 for dialogue). */
+  /**
+   * New tokens per example (default: the longest gold response among `examples`, in tokens, plus
+   * GENERATION_MARGIN, at most half the model's positions), so a correct answer always fits.
+   */
   maxNewTokens?: number;
   /** Prompt tokens kept, BOS included (default: the model's positions minus maxNewTokens); longer prompts lose their start. */
   cutoffLength?: number;
@@ -30,7 +33,15 @@ export interface GenerationEvalOptions {
   split?: string;
 }
 
-const DEFAULT_NEW_TOKENS = { 'multiple-choice': 32, numeric: 256, dialogue: 64, 'language-model': 64 } as const;
+/** Tokens allowed past the longest gold response (room for EOS and small variations in wording). */
+export const GENERATION_MARGIN = 8;
+
+/** The default generation length: the longest gold response (the training target) in tokens plus GENERATION_MARGIN. */
+export function defaultMaxNewTokens(tokenizer: TextTokenizer, examples: readonly Example[], maxPositions = Infinity): number {
+  let longest = 0;
+  for (const e of examples) longest = Math.max(longest, tokenizer.encode(e.target).length);
+  return Math.max(1, Math.min(longest + GENERATION_MARGIN, Math.floor(maxPositions / 2)));
+}
 
 /**
  * Generation-based evaluation: each example's prompt (formatted and tokenised exactly as for
@@ -48,7 +59,7 @@ export async function evaluateGeneration(
   if (task.metric === 'perplexity') throw new Error(`task "${task.name}" is scored by perplexity: use evaluatePerplexity`);
   const started = performance.now();
   const batchSize = options.batchSize ?? 8;
-  const maxNewTokens = options.maxNewTokens ?? DEFAULT_NEW_TOKENS[task.kind];
+  const maxNewTokens = options.maxNewTokens ?? defaultMaxNewTokens(tokenizer, examples, model.config.maxPositionEmbeddings);
   const cutoffLength = options.cutoffLength ?? model.config.maxPositionEmbeddings - maxNewTokens;
   if (cutoffLength < 2) throw new RangeError(`maxNewTokens ${maxNewTokens} leaves no room for a prompt in ${model.config.maxPositionEmbeddings} positions`);
   const eos = options.eosTokenId ?? tokenizer.eosTokenId;

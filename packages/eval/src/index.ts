@@ -4,7 +4,7 @@ export { progressTracker } from './progress';
 export type { ProgressCallback, ProgressEvent } from './progress';
 export { scoreSequences } from './scoring';
 export type { ScoredSequence, SequenceScore } from './scoring';
-export { evaluateGeneration } from './generation';
+export { evaluateGeneration, defaultMaxNewTokens, GENERATION_MARGIN } from './generation';
 export type { GenerationEvalOptions } from './generation';
 export { scorePredictions } from './score';
 export { evaluateMultipleChoice } from './multiple-choice';

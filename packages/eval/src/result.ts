@@ -25,6 +25,8 @@ export interface EvaluationSummary {
   /** The settings that produced these numbers (batch size, max new tokens, normalisation, ...). */
   settings: Record<string, unknown>;
   elapsedSeconds: number;
+  /** A mix task's per-member summaries (its metrics are their unweighted average). */
+  members?: EvaluationSummary[];
 }
 
 export interface EvaluationResult {

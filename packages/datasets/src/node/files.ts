@@ -35,5 +35,6 @@ export function fileSource(path: string): DataSource {
 
 function fileError(path: string, err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
-  return new Error(`${path}: cannot read (${e.code === 'ENOENT' ? 'no such file' : e.message})`);
+  // The code travels so that loaders can tell "not there" (name the slot to fill) from "unreadable".
+  return Object.assign(new Error(`${path}: cannot read (${e.code === 'ENOENT' ? 'no such file' : e.message})`), { code: e.code });
 }

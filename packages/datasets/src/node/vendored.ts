@@ -1,11 +1,11 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ValidationSplit } from '../sampling';
 import { parseJson } from '../readers/json';
 import { chatTemplateFromConfig } from '../template/chat';
-import { loadTaskExamples, loadTrainValidation, type OpenData } from '../tasks/load';
+import { loadMixMembers, loadTaskExamples, loadTrainValidation, type OpenData } from '../tasks/load';
 import type { Example, Split, TaskDefinition } from '../tasks/types';
 import { fileSource } from './files';
 
@@ -48,28 +48,51 @@ function isDataPackage(root: string): boolean {
   }
 }
 
-/** Opens task files under a data directory. */
-export function dataDir(dir: string): OpenData {
+/**
+ * Opens task files under a data directory. With `fallback` (the shipped data), a file the directory
+ * does not have is read from there, so --data-dir can add PIQA's training file and keep the shipped test.
+ */
+export function dataDir(dir: string, fallback?: string): OpenData {
   const root = resolve(dir);
-  return (relative) => fileSource(join(root, relative));
+  return (relative) => {
+    const own = join(root, relative);
+    if (fallback !== undefined && !existsSync(own) && existsSync(join(fallback, relative))) return fileSource(join(fallback, relative));
+    return fileSource(own);
+  };
 }
 
 export interface LoadTaskOptions {
-  /** Directory holding the task files (default: the vendored data). */
+  /** Directory holding task files; files it lacks come from the installed @smoa/data (default: only @smoa/data). */
   dataDir?: string;
 }
 
-/** One split of a task from the vendored data (or `dataDir`). */
-export function loadTask(task: TaskDefinition | string, split: Split, options: LoadTaskOptions = {}): Promise<Example[]> {
-  return loadTaskExamples(task, split, dataDir(options.dataDir ?? vendoredDataDir()));
+function openFor(options: LoadTaskOptions): OpenData {
+  if (options.dataDir === undefined) return dataDir(vendoredDataDir());
+  let shipped: string | undefined;
+  try {
+    shipped = vendoredDataDir();
+  } catch {
+    shipped = undefined; // @smoa/data not installed: the user's directory alone
+  }
+  return dataDir(options.dataDir, shipped);
 }
 
-/** A task's training split with a seeded validation split carved out of it. */
+/** One split of a task from the shipped data (or `dataDir`). A mix task's training split is seeded by `seed`. */
+export function loadTask(task: TaskDefinition | string, split: Split, options: LoadTaskOptions & { seed?: number } = {}): Promise<Example[]> {
+  return loadTaskExamples(task, split, openFor(options), options.seed === undefined ? {} : { seed: options.seed });
+}
+
+/** The members of a mix task (e.g. `commonsense`) that have `split`, each with its examples. */
+export function loadTaskMembers(task: TaskDefinition | string, split: Split, options: LoadTaskOptions = {}): Promise<{ task: TaskDefinition; examples: Example[] }[]> {
+  return loadMixMembers(task, split, openFor(options));
+}
+
+/** A task's training split with a validation split (its own validation file, or carved from train). */
 export function loadTaskTrainValidation(
   task: TaskDefinition | string,
   options: LoadTaskOptions & { size: number; seed: number },
 ): Promise<ValidationSplit<Example>> {
-  return loadTrainValidation(task, dataDir(options.dataDir ?? vendoredDataDir()), options);
+  return loadTrainValidation(task, openFor(options), options);
 }
 
 /** The chat template in a model directory's tokenizer_config.json, or undefined when it has none. */

@@ -39,7 +39,7 @@ export function streamSource(name: string, open: () => ReadableStream<Uint8Array
 export function fetchSource(url: string, init?: RequestInit): DataSource {
   const get = async () => {
     const res = await fetch(url, init);
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
+    if (!res.ok) throw Object.assign(new Error(`${url}: HTTP ${res.status} ${res.statusText}`), res.status === 404 ? { code: 'ENOENT' } : {});
     return res;
   };
   return {

@@ -10,26 +10,55 @@ interface CommonsenseSpec {
   /** The word before each option number in the instruction ("Solution1: ..."), or undefined for true/false. */
   optionWord?: string;
   labels: string[];
-  train: boolean;
-  /** Test file shipped in the vendored data (HellaSwag's format is supported, its data is not shipped). */
-  shipped: boolean;
+  /** The splits @smoa/data ships; every task declares train and test slots, which --data-dir can fill. */
+  shipped: ('train' | 'test')[];
 }
 
 const SPECS: CommonsenseSpec[] = [
-  { name: 'boolq', aliases: [], description: 'BoolQ yes/no questions (LLM-Adapters format, no passage)', labels: ['true', 'false'], train: true, shipped: true },
-  { name: 'piqa', aliases: [], description: 'PIQA physical commonsense, two solutions', optionWord: 'Solution', labels: ['solution1', 'solution2'], train: false, shipped: true },
-  { name: 'social_i_qa', aliases: ['siqa'], description: 'Social IQa, three answers', optionWord: 'Answer', labels: ['answer1', 'answer2', 'answer3'], train: false, shipped: true },
-  { name: 'hellaswag', aliases: [], description: 'HellaSwag sentence endings, four endings (format only; data not shipped)', optionWord: 'Ending', labels: ['ending1', 'ending2', 'ending3', 'ending4'], train: false, shipped: false },
-  { name: 'winogrande', aliases: [], description: 'WinoGrande fill-in-the-blank, two options', optionWord: 'Option', labels: ['option1', 'option2'], train: false, shipped: true },
+  { name: 'boolq', aliases: [], description: 'BoolQ yes/no questions (LLM-Adapters format, no passage)', labels: ['true', 'false'], shipped: ['train', 'test'] },
+  { name: 'piqa', aliases: [], description: 'PIQA physical commonsense, two solutions', optionWord: 'Solution', labels: ['solution1', 'solution2'], shipped: ['test'] },
+  { name: 'social_i_qa', aliases: ['siqa'], description: 'Social IQa, three answers', optionWord: 'Answer', labels: ['answer1', 'answer2', 'answer3'], shipped: ['test'] },
+  { name: 'hellaswag', aliases: [], description: 'HellaSwag sentence endings, four endings (format only; data not shipped)', optionWord: 'Ending', labels: ['ending1', 'ending2', 'ending3', 'ending4'], shipped: [] },
+  { name: 'winogrande', aliases: [], description: 'WinoGrande fill-in-the-blank, two options', optionWord: 'Option', labels: ['option1', 'option2'], shipped: ['test'] },
   // ARC's gold labels reach answer5 (one ARC-Easy test question has five choices).
-  { name: 'ARC-Easy', aliases: ['arc-e', 'arc_easy'], description: 'AI2 ARC easy science questions, up to five answers', optionWord: 'Answer', labels: ['answer1', 'answer2', 'answer3', 'answer4', 'answer5'], train: true, shipped: true },
-  { name: 'ARC-Challenge', aliases: ['arc-c', 'arc_challenge'], description: 'AI2 ARC challenge science questions, up to five answers', optionWord: 'Answer', labels: ['answer1', 'answer2', 'answer3', 'answer4', 'answer5'], train: true, shipped: true },
-  { name: 'openbookqa', aliases: ['obqa'], description: 'OpenBookQA, four answers', optionWord: 'Answer', labels: ['answer1', 'answer2', 'answer3', 'answer4', 'answer5'], train: true, shipped: true },
+  { name: 'ARC-Easy', aliases: ['arc-e', 'arc_easy'], description: 'AI2 ARC easy science questions, up to five answers', optionWord: 'Answer', labels: ['answer1', 'answer2', 'answer3', 'answer4', 'answer5'], shipped: ['train', 'test'] },
+  { name: 'ARC-Challenge', aliases: ['arc-c', 'arc_challenge'], description: 'AI2 ARC challenge science questions, up to five answers', optionWord: 'Answer', labels: ['answer1', 'answer2', 'answer3', 'answer4', 'answer5'], shipped: ['train', 'test'] },
+  { name: 'openbookqa', aliases: ['obqa'], description: 'OpenBookQA, four answers', optionWord: 'Answer', labels: ['answer1', 'answer2', 'answer3', 'answer4', 'answer5'], shipped: ['train', 'test'] },
 ];
 
-/** The eight commonsense tasks of the paper, in the LLM-Adapters JSON format. */
+/** What a commonsense or math file holds, for the error when one is missing. */
+export const LLM_ADAPTERS_FORMAT = 'LLM-Adapters JSON: an array of { "instruction", "input", "output", "answer" } records';
+
+/** The eight commonsense tasks of the paper, in the LLM-Adapters JSON format, and their training mix. */
 export function commonsenseTasks(): TaskDefinition[] {
-  return SPECS.map(commonsenseTask);
+  return [...SPECS.map(commonsenseTask), commonsenseMixTask()];
+}
+
+/**
+ * `commonsense`: the union of the commonsense training sets that exist (shipped: BoolQ, ARC-Easy,
+ * ARC-Challenge, OBQA; PIQA, SIQA, WinoGrande and HellaSwag when --data-dir supplies them), shuffled
+ * with the seed; evaluated on every member's test set and their average. The papers train on
+ * LLM-Adapters' 170k mix (commonsense_170k.json), which is not shipped.
+ */
+function commonsenseMixTask(): TaskDefinition {
+  const members = SPECS.map((s) => s.name);
+  return {
+    name: 'commonsense',
+    aliases: ['commonsense-mix'],
+    description: 'the commonsense training sets that exist, mixed; scored on each member test set and the average (the papers\' 170k mix is not shipped)',
+    kind: 'multiple-choice',
+    metric: 'accuracy',
+    files: {},
+    shipped: [],
+    fileFormat: LLM_ADAPTERS_FORMAT,
+    members,
+    fields: ['instruction', 'input'],
+    template: instructionTemplate(),
+    labels: [...new Set(SPECS.flatMap((s) => s.labels))],
+    extractAnswer: (text) => extractChoice(text, [...new Set(SPECS.flatMap((s) => s.labels))]),
+    // Each member keeps its own reader (records are checked against their own labels); loadTaskExamples reads them.
+    read: () => Promise.reject(new Error('task "commonsense" is a mix: load it with loadTask / loadTaskExamples, which read each member\'s files')),
+  };
 }
 
 function commonsenseTask(spec: CommonsenseSpec): TaskDefinition {
@@ -40,7 +69,9 @@ function commonsenseTask(spec: CommonsenseSpec): TaskDefinition {
     description: spec.description,
     kind: 'multiple-choice',
     metric: 'accuracy',
-    files: { test: `${dir}/test.json`, ...(spec.train ? { train: `${dir}/train.json` } : {}) },
+    files: { train: `${dir}/train.json`, test: `${dir}/test.json` },
+    shipped: spec.shipped,
+    fileFormat: LLM_ADAPTERS_FORMAT,
     fields: ['instruction', 'input'],
     template: instructionTemplate(),
     labels: spec.labels,

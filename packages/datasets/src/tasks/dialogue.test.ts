@@ -1,15 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadTask, vendoredDataDir } from '../node/vendored';
+import { loadTask, loadTaskTrainValidation, vendoredDataDir } from '../node/vendored';
+import { convai2SplitDialogues } from './dialogue';
+import { fileSource } from '../node/files';
+import { readParlAIDialogues } from '../readers/parlai';
 import { getTask } from './builtin';
 
 describe('convai2', () => {
-  it('gives one persona + history -> reply example per turn of the validation dialogues', async () => {
-    const examples = await loadTask('convai2', 'test');
-    expect(examples).toHaveLength(7801);
-    const second = examples[1]!;
-    expect(second.target).toBe("i rather read , i've read about 20 books this year .");
+  it('carves the one shipped file 80/10/10 by dialogue, no dialogue in two splits, the same every time', async () => {
+    const [train, validation, test] = await Promise.all((['train', 'validation', 'test'] as const).map((s) => loadTask('convai2', s)));
+    expect(train.length + validation.length + test.length).toBe(7801); // every turn of the 1000 dialogues, once
+    const file = await readParlAIDialogues(fileSource(join(vendoredDataDir(), 'convai2/valid_self_original_no_cands.txt')));
+    const lines = (s: 'train' | 'validation' | 'test') => new Set(convai2SplitDialogues(file, s).map((d) => d.line));
+    const [a, b, c] = [lines('train'), lines('validation'), lines('test')];
+    expect([a.size, b.size, c.size]).toEqual([800, 100, 100]);
+    expect(new Set([...a, ...b, ...c]).size).toBe(1000);
+    // the examples follow their dialogue: a persona seen in test is never one of a training dialogue's
+    const personas = (xs: typeof train) => new Set(xs.map((e) => e.fields.persona));
+    const trainPersonas = personas(train);
+    expect([...personas(test)].filter((p) => trainPersonas.has(p)).length).toBeLessThan(5); // PersonaChat reuses a few personas across dialogues
+    expect((await loadTask('convai2', 'test')).map((e) => e.target)).toEqual(test.map((e) => e.target));
+    expect(convai2SplitDialogues([...Array(10).keys()], 'test')).toHaveLength(1);
+  });
+
+  it('gives one persona + history -> reply example per turn', async () => {
+    const all = await Promise.all((['train', 'validation', 'test'] as const).map((s) => loadTask('convai2', s)));
+    const second = all.flat().find((e) => e.target === "i rather read , i've read about 20 books this year .")!;
     expect(second.fields.history!.split('\n')).toEqual([
       'hello what are doing today ?',
       'i am good , i just got off work and tired , i have two jobs .',
@@ -20,6 +37,14 @@ describe('convai2', () => {
         'Conversation:\nPartner: hello what are doing today ?\nYou: i am good , i just got off work and tired , i have two jobs .\nPartner: i just got done watching a horror movie',
     );
     expect(getTask('convai2').template.render(second.fields)).toContain('### Instruction:\nContinue the conversation');
+  });
+
+  it('uses its own validation split for training runs (no turn of a validation dialogue in train)', async () => {
+    const { train, validation } = await loadTaskTrainValidation('convai2', { size: 50, seed: 1 });
+    expect(validation).toHaveLength(50);
+    const all = await loadTask('convai2', 'validation');
+    expect(validation.every((v) => all.some((e) => e.target === v.target && e.fields.history === v.fields.history))).toBe(true);
+    expect(train).toEqual(await loadTask('convai2', 'train'));
   });
 });
 

@@ -10,7 +10,7 @@ import type { TaskDefinition } from './types';
 describe('the task registry', () => {
   it('holds the built-in tasks, found case-insensitively and by alias', () => {
     expect(tasks.names()).toEqual([
-      'boolq', 'piqa', 'social_i_qa', 'hellaswag', 'winogrande', 'ARC-Easy', 'ARC-Challenge', 'openbookqa',
+      'boolq', 'piqa', 'social_i_qa', 'hellaswag', 'winogrande', 'ARC-Easy', 'ARC-Challenge', 'openbookqa', 'commonsense',
       'gsm8k', 'gsm8k-llm-adapters', 'AQuA', 'AddSub', 'MultiArith', 'SingleEq', 'SVAMP', 'mawps', 'mathqa',
       'convai2', 'tinyshakespeare',
     ]);

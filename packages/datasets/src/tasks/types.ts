@@ -37,8 +37,20 @@ export interface TaskDefinition {
   description: string;
   kind: TaskKind;
   metric: MetricName;
-  /** Data files per split, relative to a data directory (the vendored one for built-in tasks). */
+  /**
+   * Data file slots per split, relative to a data directory (the installed @smoa/data for built-in
+   * tasks). A slot may be declared without being shipped: `dataDir` (CLI: --data-dir) supplies it.
+   */
   files: Partial<Record<Split, string>>;
+  /** The slots whose files @smoa/data ships (default: all of `files`); a missing unshipped file names its slot. */
+  shipped?: readonly Split[];
+  /** What a file in a slot must hold, for the error when it is missing (e.g. the LLM-Adapters JSON shape). */
+  fileFormat?: string;
+  /**
+   * A mix task: its training split is the union of these tasks' training files that exist (shipped or
+   * supplied), shuffled with the seed; it is evaluated on each member's test split and their average.
+   */
+  members?: readonly string[];
   /** Field names every example carries: the placeholders a template may use. */
   fields: readonly string[];
   /** Reads and checks one split's records (errors name file, record and field). */

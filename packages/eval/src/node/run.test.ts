@@ -34,6 +34,17 @@ describe('end to end on the embedded model', () => {
     expect((await readdir(outDir)).sort()).toEqual(['ARC-Easy.predictions.jsonl', 'ARC-Easy.summary.json']);
   });
 
+  it('scores the commonsense mix on each member that has test data, with the unweighted average', async () => {
+    const r = await runEvaluation({ model, tokenizer, task: 'commonsense', mode: 'loglikelihood', limit: 3, batchSize: 3, progress: false });
+    const members = ['boolq', 'piqa', 'social_i_qa', 'winogrande', 'ARC-Easy', 'ARC-Challenge', 'openbookqa'];
+    expect(r.summary.members!.map((m) => m.task)).toEqual(members);
+    expect(r.summary.numExamples).toBe(3 * members.length);
+    const mean = members.reduce((a, m) => a + r.summary.metrics[`${m}/accuracy`]!, 0) / members.length;
+    expect(r.summary.metrics.accuracy).toBeCloseTo(mean, 12);
+    const alone = await runEvaluation({ model, tokenizer, task: 'piqa', mode: 'loglikelihood', limit: 3, batchSize: 3, progress: false });
+    expect(r.summary.metrics['piqa/accuracy']).toBe(alone.summary.metrics.accuracy);
+  });
+
   it('runs log-likelihood scoring and writes a results table', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'smoa-eval-'));
     const mc = await runEvaluation({ model, tokenizer, task: 'winogrande', mode: 'loglikelihood', limit: 4, outDir, progress: false });
@@ -71,7 +82,7 @@ describe('end to end on the embedded model', () => {
   it('rejects bad options with clear errors', async () => {
     await expect(runEvaluation({ model, tokenizer, task: 'nope', progress: false })).rejects.toThrow(/^unknown task "nope"; known tasks: boolq, /);
     await expect(runEvaluation({ model, tokenizer, task: 'boolq', limit: 0, progress: false })).rejects.toThrow('limit must be a positive integer, got 0');
-    await expect(runEvaluation({ model, tokenizer, task: 'piqa', split: 'train', progress: false })).rejects.toThrow('task "piqa" has no "train" split (it has: test)');
+    await expect(runEvaluation({ model, tokenizer, task: 'piqa', split: 'train', progress: false })).rejects.toThrow(/task "piqa": the train split is not shipped with @smoa\/data; put the file at llm-adapters\/piqa\/train.json .*--data-dir/);
     await expect(evaluatePerplexity(model, [])).rejects.toThrow('evaluatePerplexity: no blocks');
     await expect(evaluatePerplexity(model, [{ inputIds: [1, 2, 3], labels: [1, 2, 3] }])).rejects.toThrow(/block 0: expected labels equal to the ids from position 1 on/);
     const outDir = await mkdtemp(join(tmpdir(), 'smoa-eval-'));

@@ -1,5 +1,5 @@
 import { getTask, tokenBlocks, type Split, type TaskDefinition, type TextTokenizer } from '@smoa/datasets';
-import { loadTask, loadTaskTrainValidation, type LoadTaskOptions } from '@smoa/datasets/node';
+import { loadTask, loadTaskMembers, loadTaskTrainValidation, type LoadTaskOptions } from '@smoa/datasets/node';
 import { evaluateGeneration, type GenerationEvalOptions } from '../generation';
 import type { CausalLM } from '../model';
 import { evaluateMultipleChoice, type MultipleChoiceOptions } from '../multiple-choice';
@@ -33,9 +33,15 @@ export interface RunEvaluationOptions extends LoadTaskOptions {
   batchSize?: number;
 }
 
-/** Loads a task split (vendored data by default), evaluates it, and writes its files when outDir is given. */
+/**
+ * Loads a task split (the installed @smoa/data by default), evaluates it, and writes its files when
+ * outDir is given. A mix task (`commonsense`) is scored on each member that has the split: the summary
+ * holds each member's metrics (`<member>/<metric>`, and `members`) and their unweighted average under the
+ * plain metric names, as in the papers' tables. `limit` applies per member.
+ */
 export async function runEvaluation(options: RunEvaluationOptions): Promise<EvaluationResult & { files?: WrittenEvaluation }> {
   const task = typeof options.task === 'string' ? getTask(options.task) : options.task;
+  if (task.members !== undefined) return runMixEvaluation(task, options);
   const split = options.split ?? 'test';
   const mode = options.mode ?? (task.kind === 'language-model' ? 'perplexity' : 'generate');
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
@@ -55,6 +61,36 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
   } else {
     result = await evaluateGeneration(model, tokenizer, task, examples, { batchSize: options.batchSize, ...options.generation, onProgress, split });
   }
+  if (options.outDir === undefined) return result;
+  return { ...result, files: await writeEvaluation(options.outDir, result) };
+}
+
+async function runMixEvaluation(task: TaskDefinition, options: RunEvaluationOptions): Promise<EvaluationResult & { files?: WrittenEvaluation }> {
+  const split = options.split ?? 'test';
+  const members = await loadTaskMembers(task, split, options);
+  if (members.length === 0) throw new Error(`task "${task.name}": none of its members (${task.members!.join(', ')}) has a ${split} file`);
+  const started = performance.now();
+  const parts: EvaluationResult[] = [];
+  for (const m of members) parts.push(await runEvaluation({ ...options, task: m.task, split, outDir: undefined }));
+  const names = Object.keys(parts[0]!.summary.metrics);
+  const metrics: Record<string, number> = {};
+  for (const name of names) metrics[name] = parts.reduce((a, p) => a + (p.summary.metrics[name] ?? 0), 0) / parts.length;
+  parts.forEach((p, i) => {
+    for (const [k, v] of Object.entries(p.summary.metrics)) metrics[`${members[i]!.task.name}/${k}`] = v;
+  });
+  const result: EvaluationResult = {
+    predictions: parts.flatMap((p, i) => p.predictions.map((r) => ({ ...r, task: members[i]!.task.name }))),
+    summary: {
+      task: task.name,
+      split,
+      mode: parts[0]!.summary.mode,
+      numExamples: parts.reduce((a, p) => a + p.summary.numExamples, 0),
+      metrics,
+      settings: { ...parts[0]!.summary.settings, average: 'unweighted mean over members', members: members.map((m) => m.task.name) },
+      elapsedSeconds: (performance.now() - started) / 1000,
+      members: parts.map((p) => p.summary),
+    },
+  };
   if (options.outDir === undefined) return result;
   return { ...result, files: await writeEvaluation(options.outDir, result) };
 }
