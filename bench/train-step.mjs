@@ -104,7 +104,16 @@ async function measureAdapter(s, spec, runs) {
   return { ms, trainable, peakBytes: prof.peakBytes, workingBytes: prof.peakBytes - residentBytes, rss: Math.max(rss, rssBefore), leaked };
 }
 
-export async function run({ runs, shape = SHAPE, adapters = ADAPTERS }) {
+/** SMOA_BENCH_ADAPTERS=lora,smoa keeps a short run to those methods (LoRA, the ratios' base, always runs). */
+export function selectedAdapters(env = process.env.SMOA_BENCH_ADAPTERS) {
+  if (env === undefined || env.trim() === '') return ADAPTERS;
+  const wanted = env.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const known = ADAPTERS.map((a) => a.config.method);
+  for (const w of wanted) if (!known.includes(w)) throw new Error(`SMOA_BENCH_ADAPTERS: unknown method "${w}"; valid: ${known.join(', ')}`);
+  return ADAPTERS.filter((a) => a.config.method === 'lora' || wanted.includes(a.config.method));
+}
+
+export async function run({ runs, shape = SHAPE, adapters = selectedAdapters() }) {
   const s = shape;
   // The roofline, measured in this run on the same backend: a matmul as large as the model's biggest.
   const a = tf.randomNormal([s.batch * s.seq, s.hidden]);

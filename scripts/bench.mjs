@@ -17,12 +17,13 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2);
 }
 
-// Each module exports `name` and `run({ runs, info }) -> Promise<record[]>`. Paths are relative to the
+// Each module exports `name` and `run({ runs, info, records }) -> Promise<record[]>`. Paths are relative to the
 // repo root; a module whose file does not exist yet is reported as missing rather than failing the run.
 const MODULES = [
   'bench/matmul.mjs',
   'packages/adapters/bench/spectral.mjs',
   'bench/train-step.mjs',
+  'bench/pytorch.mjs',
   'packages/llama/bench/generate.mjs',
 ];
 
@@ -51,7 +52,8 @@ for (const rel of MODULES) {
   if (only && !only.includes(mod.name)) continue;
   const t0 = Date.now();
   console.log(`\n== ${mod.name} (${rel})`);
-  const out = await mod.run({ runs, info });
+  // records: what earlier modules measured in this run, for ratios across modules (pytorch vs train-step).
+  const out = await mod.run({ runs, info, records });
   for (const r of out) {
     records.push(r);
     console.log(`  ${r.name} ${formatValue(r.value)} ${r.unit}  ${JSON.stringify(r.params)}`);
