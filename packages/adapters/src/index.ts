@@ -1,6 +1,7 @@
-export { Linear } from './model/linear';
-export { matMul, matMulFrozenT, matMulWeightT } from './model/matmul';
-export type { LinearHook, ModuleContainer } from './model/linear';
+export { Linear, untransposedMatMul, matMulFrozenT, matMulWeightT } from '@smoa/core';
+export type { LinearHook, ModuleContainer } from '@smoa/core';
+/** @deprecated Renamed `untransposedMatMul` (in @smoa/core): `matMul` shadowed `tf.matMul`. */
+export { untransposedMatMul as matMul } from '@smoa/core';
 export { AdapterModel, injectAdapter, STATE_PREFIX } from './model/adapter-model';
 export type { AdapterModelConfig, TrainableReport } from './model/adapter-model';
 export { matchesTarget, selectTargets } from './model/match';

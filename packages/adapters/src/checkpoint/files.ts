@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, serializeSafetensors, type TensorToWrite } from '@smoa/safetensors';
 import { AdapterModel, type AdapterModelConfig } from '../model/adapter-model';
-import type { ModuleContainer } from '../model/linear';
+import type { ModuleContainer } from '@smoa/core';
 import type { ModuleExtras } from '../tuners/types';
 import { fromPeftConfig, toPeftConfig } from './peft-config';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul } from '../model/matmul';
+import { untransposedMatMul } from '@smoa/core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { AdapterDense, type AdapterDenseArgs } from './adapter-dense';
 
@@ -26,10 +26,10 @@ export class LoRADense extends AdapterDense {
 
   protected adaptedOutput(x2: tf.Tensor2D, dropped: tf.Tensor2D | undefined, weight: tf.Tensor2D): tf.Tensor2D {
     const scale = this.rslora ? this.alpha / Math.sqrt(this.r) : this.alpha / this.r;
-    const update = matMul(matMul(dropped ?? x2, this.a!.read() as tf.Tensor2D, false, true), this.b!.read() as tf.Tensor2D, false, true);
+    const update = untransposedMatMul(untransposedMatMul(dropped ?? x2, this.a!.read() as tf.Tensor2D, false, true), this.b!.read() as tf.Tensor2D, false, true);
     // weight is this call's transpose of the kernel (gone before the backward pass), so the product that
     // saves its operands serves here rather than matMulFrozenT.
-    return tf.add(matMul(x2, weight, false, true), tf.mul(update, scale));
+    return tf.add(untransposedMatMul(x2, weight, false, true), tf.mul(update, scale));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

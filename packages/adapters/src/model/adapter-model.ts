@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createAdapter, type AdapterConfig } from '../tuners/registry';
 import type { AdapterLayer, ModuleExtras } from '../tuners/types';
-import type { Linear, LinearHook, ModuleContainer } from './linear';
+import type { Linear, LinearHook, ModuleContainer } from '@smoa/core';
 import { selectTargets, type TargetOptions } from './match';
 import { checkAdapterName } from './names';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@smoa/safetensors/node';
 import { CONFIG_FILE, deserializeAdapter, serializeAdapter, WEIGHTS_FILE, type LoadAdapterOptions } from '../checkpoint/files';
 import type { AdapterModel } from '../model/adapter-model';
-import type { ModuleContainer } from '../model/linear';
+import type { ModuleContainer } from '@smoa/core';
 import { checkAdapterName } from '../model/names';
 
 /**

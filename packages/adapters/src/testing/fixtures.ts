@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '@smoa/safetensors';
+import { mulberry32 } from '@smoa/core';
 
 export const fixturePath = (rel: string): string => fileURLToPath(new URL(`../../test-fixtures/${rel}`, import.meta.url));
 
@@ -37,16 +38,7 @@ export function relError(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /** A small seeded generator so tests do not depend on tfjs's global random state. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): tf.Tensor2D {
   const rnd = seededRandom(seed);

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import { readSafetensors } from '@smoa/safetensors';
-import { Linear, type ModuleContainer } from '../model/linear';
+import { Linear, type ModuleContainer } from '@smoa/core';
 import { fixturePath } from './fixtures';
 
 export class TinyProjections implements ModuleContainer {

@@ -1,7 +1,7 @@
+import { IGNORE_INDEX } from '@smoa/core/contracts';
 import type { TextTokenizer } from '../tokenizer';
 
-/** Label value for positions that do not count in the loss (PyTorch's ignore_index). */
-export const IGNORE_INDEX = -100;
+export { IGNORE_INDEX };
 
 export interface PromptResponse {
   prompt: string;

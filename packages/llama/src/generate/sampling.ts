@@ -1,14 +1,5 @@
-/** Seeded uniform [0, 1) generator (mulberry32): small, fast, and identical on every platform. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform [0, 1) generator: @smoa/core's mulberry32, under the name this package exported first. */
+export { mulberry32 as createRng } from '@smoa/core';
 
 export interface SamplingOptions {
   /** > 0. */

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear } from '@smoa/adapters';
+import { Linear } from '@smoa/core';
 
 /**
- * The Linear of @smoa/adapters (whose base product already avoids tfjs-wasm's slow transposed matmuls,
+ * The Linear of @smoa/core (whose base product already avoids tfjs-wasm's slow transposed matmuls,
  * forward and backward) plus an optional held W^T: while `holdTransposed` is in force (generation),
  * y = x W^T directly, without the per-call transpose.
  */

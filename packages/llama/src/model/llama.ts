@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, matMul, matMulWeightT, type ModuleContainer } from '@smoa/adapters';
+import { Linear, untransposedMatMul, matMulWeightT, type ModuleContainer } from '@smoa/core';
 import type { LlamaConfig } from '../config';
 import { LlamaLinear } from './linear';
 import { groupMask, groupQueries, mergeHeads, RotaryTables, rotate, splitHeads, ungroupHeads, type Rotary } from './speed-tricks';
@@ -101,8 +101,8 @@ function attention(
     v = tf.concat([past.v, v], 2);
   }
   // The adapters' matMul: tf.matMul's transposed forms (here and in every gradient) are slow on wasm.
-  const scores = matMul(groupQueries(q, KV), k, false, true);
-  const context = matMul(tf.softmax(bias ? tf.add(scores, bias) : scores) as tf.Tensor4D, v);
+  const scores = untransposedMatMul(groupQueries(q, KV), k, false, true);
+  const context = untransposedMatMul(tf.softmax(bias ? tf.add(scores, bias) : scores) as tf.Tensor4D, v);
   return { out: a.oProj.apply(mergeHeads(ungroupHeads(context, H))) as tf.Tensor2D, k, v };
 }
 

@@ -15,7 +15,7 @@ import { ropeTables } from './rope';
  *    axis, so one batched matmul serves the whole group without repeating keys and values.
  *
  * Elsewhere, for the same reason (tfjs-wasm's transposed matmuls are ~10x slower than plain ones):
- * products go through @smoa/adapters' matMul, and generation may hold W^T of each projection
+ * products go through @smoa/core's untransposedMatMul, and generation may hold W^T of each projection
  * (LlamaLinear.holdTransposed, LlamaModelCore.holdTransposedWeights).
  */
 

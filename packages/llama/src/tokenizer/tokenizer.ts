@@ -1,16 +1,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
+import type { TextTokenizer } from '@smoa/core';
 
-/** The tokenizer shape @smoa/datasets consumes (structural; this package does not import datasets). */
-export interface TextTokenizer {
-  /** addSpecialTokens defaults to false: callers add BOS/EOS explicitly. */
-  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
-  decode(ids: number[], options?: { skipSpecialTokens?: boolean }): string;
-  readonly vocabSize: number;
-  readonly bosTokenId?: number;
-  readonly eosTokenId?: number;
-  readonly padTokenId?: number;
-  readonly chatTemplate?: string;
-}
+export type { TextTokenizer };
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,6 @@
-/** Label value for positions that do not count in the loss (PyTorch's ignore_index, @smoa/datasets' IGNORE_INDEX). */
-export const IGNORE_INDEX = -100;
+import { IGNORE_INDEX } from '@smoa/core';
+
+export { IGNORE_INDEX };
 
 /**
  * One tokenized training sequence with the tokens the loss looks at marked either way:

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul, matMulWeightT } from '../../model/matmul';
+import { untransposedMatMul, matMulWeightT } from '@smoa/core';
 import { LoRALayer } from '../lora/layer';
 import type { BaseWeights } from '../types';
 import type { ResolvedDoRAConfig } from './config';
@@ -19,7 +19,7 @@ export class DoRALayer extends LoRALayer<ResolvedDoRAConfig> {
 
   /** m / ||W + s B A|| per output. */
   private magnitudeScale(): tf.Tensor1D {
-    return tf.div(this.magnitude, rowNorm(tf.add(this.weight, tf.mul(matMul(this.b as tf.Tensor2D, this.a as tf.Tensor2D), this.scale)))) as tf.Tensor1D;
+    return tf.div(this.magnitude, rowNorm(tf.add(this.weight, tf.mul(untransposedMatMul(this.b as tf.Tensor2D, this.a as tf.Tensor2D), this.scale)))) as tf.Tensor1D;
   }
 
   protected override forward(x2: tf.Tensor2D, dropped: tf.Tensor2D | undefined): tf.Tensor2D {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul } from '../../model/matmul';
+import { untransposedMatMul } from '@smoa/core';
 import { spectralFactors } from '../../spectral/factors';
 import { BaseAdapterLayer, kaimingUniform, nextInitSeed } from '../shared/base-layer';
 import type { BaseWeights } from '../types';
@@ -46,7 +46,7 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
 
   /** s (x A^T) B^T: the low-rank path, never an [out, in] matrix. */
   protected update(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.mul(matMul(matMul(x, this.a as tf.Tensor2D, false, true), this.b as tf.Tensor2D, false, true), this.scale);
+    return tf.mul(untransposedMatMul(untransposedMatMul(x, this.a as tf.Tensor2D, false, true), this.b as tf.Tensor2D, false, true), this.scale);
   }
 
   protected forward(x2: tf.Tensor2D, dropped: tf.Tensor2D | undefined): tf.Tensor2D {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul } from '../../model/matmul';
+import { untransposedMatMul } from '@smoa/core';
 import { bounds } from '../smoa/partition';
 import { BaseAdapterLayer, kaimingUniform } from '../shared/base-layer';
 import { optional, readCommonPeft } from '../shared/peft';
@@ -50,7 +50,7 @@ export class MELoRALayer extends BaseAdapterLayer<ResolvedMELoRAConfig> {
     const xs = tf.split(dropped ?? x2, this.colBounds.slice(1).map((b, k) => b - this.colBounds[k]), 1);
     const n = x2.shape[0];
     const parts = this.factors.map((f, k) =>
-      f ? tf.mul(matMul(matMul(xs[k] as tf.Tensor2D, f.a as tf.Tensor2D, false, true), f.b as tf.Tensor2D, false, true), f.scale) : tf.zeros([n, this.rowBounds[k + 1] - this.rowBounds[k]]),
+      f ? tf.mul(untransposedMatMul(untransposedMatMul(xs[k] as tf.Tensor2D, f.a as tf.Tensor2D, false, true), f.b as tf.Tensor2D, false, true), f.scale) : tf.zeros([n, this.rowBounds[k + 1] - this.rowBounds[k]]),
     );
     return tf.add(this.baseOutput(x2), tf.concat(parts, 1));
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulWeightT } from '../../model/matmul';
+import { matMulWeightT } from '@smoa/core';
 import type { AdapterLayer, BaseWeights, ModuleExtras } from '../types';
 import { checkBaseWeight } from './validate';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul, matMulFrozenT, matMulWeightT } from '../../model/matmul';
+import { untransposedMatMul, matMulFrozenT, matMulWeightT } from '@smoa/core';
 
 /**
  * The update shared by SMoA and HiRA: dW = s * sum_k place_k((B_k A_k) * M_k), each term a Hadamard
@@ -89,8 +89,8 @@ function factorGrads(spec: ModulatedSpec, dE: tf.Tensor2D[], as: tf.Tensor2D[], 
   const gB: tf.Tensor[] = [];
   spec.terms.forEach((t, k) => {
     const g = tf.mul(dE[k], t.anchor) as tf.Tensor2D;
-    gA.push(matMul(bs[k], g, true, false));
-    gB.push(matMul(g, as[k], false, true));
+    gA.push(untransposedMatMul(bs[k], g, true, false));
+    gB.push(untransposedMatMul(g, as[k], false, true));
   });
   return [gA, gB];
 }
@@ -108,7 +108,7 @@ function permutedRows(m: tf.Tensor2D, order: tf.Tensor1D | undefined, start: num
  */
 function termGradients(spec: ModulatedSpec, dy: tf.Tensor2D, src: tf.Tensor2D): tf.Tensor2D[] {
   if (spec.layout === 'full') {
-    const full = tf.mul(matMul(dy, src, true, false), spec.scale) as tf.Tensor2D;
+    const full = tf.mul(untransposedMatMul(dy, src, true, false), spec.scale) as tf.Tensor2D;
     return spec.terms.map(() => full);
   }
   const dyT = tf.transpose(dy);

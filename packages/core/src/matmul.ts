@@ -25,7 +25,7 @@ function sameBatch(a: tf.Tensor, b: tf.Tensor): boolean {
  * differentiable in both operands, whose forward and backward passes use only untransposed products.
  * Broadcast batch shapes fall back to tf.matMul.
  */
-export function matMul<T extends tf.Tensor>(a: T, b: T, transposeA = false, transposeB = false): T {
+export function untransposedMatMul<T extends tf.Tensor>(a: T, b: T, transposeA = false, transposeB = false): T {
   if (!sameBatch(a, b) || a.rank < 2) return tf.matMul(a, b, transposeA, transposeB) as T;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [aIn, bIn, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
@@ -76,5 +76,5 @@ export function matMulFrozenT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
  */
 export function matMulWeightT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const trainable = w instanceof tf.Variable && w.trainable;
-  return trainable ? matMul(x, w, false, true) : matMulFrozenT(x, w);
+  return trainable ? untransposedMatMul(x, w, false, true) : matMulFrozenT(x, w);
 }

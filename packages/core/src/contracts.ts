@@ -1,0 +1,53 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/*
+ * The interfaces the packages hand each other, defined by shape: @smoa/llama's model and tokenizer
+ * satisfy them, and so can any other model that produces next-token logits or any tokenizer wrapped
+ * to this form. One copy here instead of one per package, so their wording cannot drift.
+ */
+
+/** Label value for positions that do not count in the loss (PyTorch's ignore_index). */
+export const IGNORE_INDEX = -100;
+
+/**
+ * The tokenizer every package works with. encode() adds no special tokens unless asked: the collators
+ * add BOS and EOS themselves so training and evaluation add them the same way.
+ */
+export interface TextTokenizer {
+  /** addSpecialTokens defaults to false. */
+  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
+  decode(ids: number[], options?: { skipSpecialTokens?: boolean }): string;
+  readonly vocabSize: number;
+  readonly bosTokenId?: number;
+  readonly eosTokenId?: number;
+  readonly padTokenId?: number;
+  readonly chatTemplate?: string;
+}
+
+export interface CausalLMGenerateOptions {
+  maxNewTokens: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  eosTokenId?: number | number[];
+  seed?: number;
+}
+
+/** A causal language model: next-token logits and generation. */
+export interface CausalLM {
+  /** ids int32 [B, T]; attentionMask [B, T] with 1 for a token and 0 for padding; returns logits [B, T, V]. */
+  forward(ids: tf.Tensor2D, options?: { attentionMask?: tf.Tensor2D }): tf.Tensor3D;
+  /** New tokens only, per prompt; prompts may differ in length (the model pads on the left itself). */
+  generate(prompts: number[][], options: CausalLMGenerateOptions): Promise<number[][]>;
+  readonly config: { vocabSize: number; maxPositionEmbeddings: number };
+}
+
+/** A causal LM that can be trained: what it returns here is what the optimizer updates. */
+export interface TrainableCausalLM extends CausalLM {
+  trainableVariables(): tf.Variable[];
+  /**
+   * Switches dropout on (training) or off (evaluation). The trainer passes a fresh seed from its own
+   * random stream for every training forward, so dropout masks repeat across runs and resumes.
+   */
+  setTrainingMode?(training: boolean, seed?: number): void;
+}
