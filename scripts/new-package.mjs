@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Scaffolds packages/<dir> with the layout every @smoa package shares (tsup ESM+CJS with .d.ts,
+// Scaffolds packages/<dir> with the layout every @smoa package shares (tsup ESM+CJS with .d.ts from the root base,
 // exports map with "types" first, vitest beside the code, publint + attw). Usage:
 //   node scripts/new-package.mjs <dir> "<description>" [subpath ...]
 // Each extra subpath (for example "node") becomes src/<subpath>.ts and the export "./<subpath>".
@@ -51,40 +51,14 @@ const pkg = {
   engines: { node: '>=20' },
 };
 writeFileSync(join(pkgDir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-writeFileSync(
-  join(pkgDir, 'tsup.config.ts'),
-  `import { defineConfig } from 'tsup';
-
-export default defineConfig({
-  entry: ${JSON.stringify(entries.map((e) => `src/${e}.ts`))},
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  splitting: false,
-});
-`,
-);
+// The build and test settings live in the root tsup.shared.ts and vitest.shared.ts; entries come from the
+// exports map above.
+writeFileSync(join(pkgDir, 'tsup.config.ts'), `import { packageConfig } from '../../tsup.shared';\n\nexport default packageConfig();\n`);
 writeFileSync(
   join(pkgDir, 'tsconfig.json'),
   JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src'] }, null, 2) + '\n',
 );
-writeFileSync(
-  join(pkgDir, 'vitest.config.ts'),
-  `import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: '.tmp/vitest.json' },
-  },
-});
-`,
-);
+writeFileSync(join(pkgDir, 'vitest.config.ts'), `import { packageTest } from '../../vitest.shared';\n\nexport default packageTest();\n`);
 for (const e of entries) {
   const f = join(pkgDir, 'src', `${e}.ts`);
   if (!existsSync(f)) writeFileSync(f, `export {};\n`);

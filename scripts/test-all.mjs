@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every package's tests and package lints through turbo, then adds up the vitest JSON reports
+// Runs every package's tests, type checks and package lints through turbo, then adds up the vitest JSON reports
 // that each package writes to .tmp/vitest.json and prints one closing line for the whole workspace.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -7,7 +7,9 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const turbo = spawnSync('turbo', ['run', 'test', 'lint:package', '--continue', ...process.argv.slice(2)], {
+// At most 4 tasks at once: with more, on a 2-core machine a long synchronous stretch in one suite starves the
+// other vitest workers' RPC ("Timeout calling onTaskUpdate"). A later --concurrency on the command line wins.
+const turbo = spawnSync('turbo', ['run', 'test', 'typecheck', 'lint:package', '--continue', '--concurrency=4', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
   shell: process.platform === 'win32',

@@ -1,11 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTest } from '../../vitest.shared';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    testTimeout: 300_000,
-    hookTimeout: 120_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: '.tmp/vitest.json' },
-  },
-});
+// Examples train real adapters end to end.
+export default packageTest({ test: { testTimeout: 300_000 } });

@@ -1,11 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTest } from '../../vitest.shared';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    testTimeout: 600_000,
-    hookTimeout: 600_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: '.tmp/vitest.json' },
-  },
-});
+// Packs, installs or drives a browser: minutes, not seconds.
+export default packageTest({ test: { testTimeout: 600_000, hookTimeout: 600_000 } });

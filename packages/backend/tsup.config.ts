@@ -1,15 +1,8 @@
-import { defineConfig } from 'tsup';
+import { packageConfig } from '../../tsup.shared';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  splitting: false,
-  // tfjs-core's gradient configs live only in its ES module files (dist/gradients/*.js), which
-  // Node cannot load directly; bundle them as the @tensorflow/tfjs union does. They reach tfjs's
-  // engine and registries through tfjs-core's globals, so the app still has one engine.
+export default packageConfig({
+  // tfjs-core's gradient configs live only in its ES module files (dist/gradients/*.js), which Node cannot
+  // load directly; bundle them as the @tensorflow/tfjs union does. They reach tfjs's engine and registries
+  // through tfjs-core's globals, so the app still has one engine.
   noExternal: [/^@tensorflow\/tfjs-core\/dist\//],
 });

@@ -17,8 +17,8 @@ beforeAll(async () => {
   const text = (await loadTask('tinyshakespeare', 'train')).slice(0, 200).map((e) => e.target.toLowerCase()).join(' ');
   const ids = [...text].map((c) => CHARS.indexOf(c)).filter((i) => i >= 0);
   const n = Math.min(4000, ids.length - 1);
-  x = tf.oneHot(tf.tensor1d(ids.slice(0, n), 'int32'), CHARS.length).asType('float32') as tf.Tensor2D;
-  y = tf.oneHot(tf.tensor1d(ids.slice(1, n + 1), 'int32'), CHARS.length).asType('float32') as tf.Tensor2D;
+  x = tf.cast(tf.oneHot(tf.tensor1d(ids.slice(0, n), 'int32'), CHARS.length), 'float32') as tf.Tensor2D;
+  y = tf.cast(tf.oneHot(tf.tensor1d(ids.slice(1, n + 1), 'int32'), CHARS.length), 'float32') as tf.Tensor2D;
 });
 
 describe('SMoA in a tfjs-layers model', () => {
@@ -36,7 +36,7 @@ describe('SMoA in a tfjs-layers model', () => {
 
     const model = wrapDenseLayers(base, { method: 'smoa', r: 8, numBlocks: 2, targetModules: ['hidden', 'out'] });
     model.compile({ optimizer: new AdamW({ learningRate: 0.02, weightDecay: 0 }), loss: 'categoricalCrossentropy' });
-    const trainable = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+    const trainable = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
     const before = (model.evaluate(x, y, { batchSize: 512 }) as tf.Scalar).dataSync()[0];
     const history = await model.fit(x, y, { epochs: 4, batchSize: 256, verbose: 0 });
     const after = (model.evaluate(x, y, { batchSize: 512 }) as tf.Scalar).dataSync()[0];

@@ -6,6 +6,7 @@ import { CHECKS } from './checks';
 import { TFJS_PEERS, installConsumer, pack, workspaceVersion } from './consumer';
 import { run } from './run';
 import { consumerScript } from './scripts';
+import { formatSizes, tarballSize, type TarballSize } from './sizes';
 import { binNames, importSpecifiers, publishablePackages, readManifest, repoRoot } from './workspace';
 
 const root = repoRoot();
@@ -15,6 +16,7 @@ const work = mkdtempSync(join(tmpdir(), 'smoa-release-'));
 const consumer = join(work, 'consumer');
 const scratch = join(work, 'scratch');
 const specifiers = packages.flatMap((p) => importSpecifiers(p.manifest));
+const sizes: Record<string, TarballSize> = {};
 
 // SMOA_KEEP_RELEASE_DIR=1 keeps the consumer project for a look after a failure.
 afterAll(() => {
@@ -28,6 +30,7 @@ beforeAll(async () => {
   const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
   const tarballs: Record<string, string> = {};
   for (const p of packages) tarballs[p.manifest.name] = await pack(pnpm, p.dir, tarballDir);
+  for (const [name, tgz] of Object.entries(tarballs)) sizes[name] = tarballSize(tgz);
   const peers = Object.fromEntries(TFJS_PEERS.map((n) => [n, workspaceVersion(n, join(root, 'packages', 'adapters'))]));
   await installConsumer(consumer, tarballs, peers);
 }, 600_000);
@@ -48,6 +51,16 @@ describe('packed tarballs in a fresh npm project', () => {
     for (const name of Object.keys(CHECKS)) expect(names, `CHECKS names ${name}, which is not a publishable package`).toContain(name);
     const uncovered = packages.filter((p) => CHECKS[p.manifest.name] === undefined && binNames(p.manifest).length === 0).map((p) => p.manifest.name);
     expect(uncovered, 'publishable packages with nothing to run in src/checks.ts').toEqual([]);
+  });
+
+  it('reports each package\'s packed and unpacked size (also in .tmp/package-sizes.json)', () => {
+    console.log(formatSizes(sizes));
+    mkdirSync(join(__dirname, '..', '.tmp'), { recursive: true });
+    writeFileSync(join(__dirname, '..', '.tmp', 'package-sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
+    for (const [name, s] of Object.entries(sizes)) {
+      expect(s.files, `${name} packs files`).toBeGreaterThan(0);
+      expect(s.unpacked, `${name}: a gzip tarball of text is smaller than its contents`).toBeGreaterThan(s.packed);
+    }
   });
 
   it('replaced every workspace: range with the sibling version it stands for', () => {

@@ -1,0 +1,3 @@
+import { describeIdentity } from './identity-suite';
+
+describeIdentity('cjs');
