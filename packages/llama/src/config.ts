@@ -15,8 +15,15 @@ export interface LlamaConfig {
   rmsNormEps: number;
   ropeTheta: number;
   ropeScaling: RopeScaling | null;
+  /** Biases on q/k/v (and on o unless attentionOutputBias says otherwise). */
   attentionBias: boolean;
+  /** Bias on o_proj; absent means attentionBias (Llama). Qwen2 has q/k/v biases but none on o_proj. */
+  attentionOutputBias?: boolean;
   mlpBias: boolean;
+  /** config.json's model_type; absent means "llama". */
+  modelType?: SupportedModelType;
+  /** Mistral's sliding_window: a sequence longer than this is refused (the window itself is not implemented). */
+  slidingWindow?: number;
   tieWordEmbeddings: boolean;
   bosTokenId?: number;
   eosTokenId?: number | number[];
@@ -34,6 +41,17 @@ export type RopeScaling =
     };
 
 type Json = Record<string, unknown>;
+
+/** The Llama-family architectures this package runs: same blocks, different config fields. */
+export const SUPPORTED_ARCHITECTURES = {
+  llama: 'LlamaForCausalLM',
+  mistral: 'MistralForCausalLM',
+  qwen2: 'Qwen2ForCausalLM',
+} as const;
+export type SupportedModelType = keyof typeof SUPPORTED_ARCHITECTURES;
+const SUPPORTED_TEXT = Object.entries(SUPPORTED_ARCHITECTURES)
+  .map(([t, a]) => `${a} (model_type "${t}")`)
+  .join(', ');
 
 class ConfigReader {
   constructor(
@@ -115,8 +133,21 @@ export function parseLlamaConfig(json: unknown, where = 'config.json'): LlamaCon
   }
   const raw = json as Json;
   const c = new ConfigReader(raw, where);
-  if (raw.model_type !== 'llama') {
-    c.fail('model_type', '"llama" (only LlamaForCausalLM checkpoints are supported)', raw.model_type);
+  const modelType = raw.model_type as SupportedModelType;
+  if (typeof modelType !== 'string' || !Object.hasOwn(SUPPORTED_ARCHITECTURES, modelType)) {
+    c.fail('model_type', `one of the supported architectures: ${SUPPORTED_TEXT}`, raw.model_type);
+  }
+  const archs = raw.architectures;
+  if (archs !== undefined && archs !== null) {
+    const known = Object.values(SUPPORTED_ARCHITECTURES) as string[];
+    if (!Array.isArray(archs) || !archs.some((a) => known.includes(a))) {
+      c.fail('architectures', `a list naming one of the supported architectures: ${SUPPORTED_TEXT}`, archs);
+    }
+  }
+  let slidingWindow: number | undefined;
+  if (modelType === 'mistral' && raw.sliding_window !== undefined && raw.sliding_window !== null) slidingWindow = c.positiveInt('sliding_window');
+  if (modelType === 'qwen2' && raw.use_sliding_window === true) {
+    c.fail('use_sliding_window', 'false (sliding-window attention of Qwen2 is not supported)', raw.use_sliding_window);
   }
   const act = raw.hidden_act ?? 'silu';
   if (act !== 'silu') c.fail('hidden_act', '"silu" (the SwiGLU MLP of Llama)', act);
@@ -147,8 +178,12 @@ export function parseLlamaConfig(json: unknown, where = 'config.json'): LlamaCon
     rmsNormEps: c.positiveNumber('rms_norm_eps', 1e-6),
     ropeTheta: c.positiveNumber('rope_theta', 10000),
     ropeScaling: c.ropeScaling(),
-    attentionBias: c.bool('attention_bias', false),
-    mlpBias: c.bool('mlp_bias', false),
+    // Qwen2's attention always has q/k/v biases and none on o_proj; its config has no attention_bias.
+    attentionBias: modelType === 'qwen2' ? true : c.bool('attention_bias', false),
+    ...(modelType === 'qwen2' ? { attentionOutputBias: false } : {}),
+    mlpBias: modelType === 'llama' ? c.bool('mlp_bias', false) : false,
+    ...(modelType === 'llama' ? {} : { modelType }),
+    ...(slidingWindow !== undefined ? { slidingWindow } : {}),
     tieWordEmbeddings: c.bool('tie_word_embeddings', false),
     bosTokenId: c.optionalTokenId('bos_token_id'),
     eosTokenId: c.optionalTokenIds('eos_token_id'),
@@ -158,9 +193,10 @@ export function parseLlamaConfig(json: unknown, where = 'config.json'): LlamaCon
 
 /** The inverse of parseLlamaConfig: a Hugging Face config.json object. */
 export function toHfConfig(c: LlamaConfig): Record<string, unknown> {
+  const modelType = c.modelType ?? 'llama';
   const out: Record<string, unknown> = {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
+    architectures: [SUPPORTED_ARCHITECTURES[modelType]],
+    model_type: modelType,
     hidden_act: 'silu',
     vocab_size: c.vocabSize,
     hidden_size: c.hiddenSize,
@@ -189,6 +225,11 @@ export function toHfConfig(c: LlamaConfig): Record<string, unknown> {
       original_max_position_embeddings: s.originalMaxPositionEmbeddings,
     };
   }
+  if (modelType !== 'llama') {
+    delete out.attention_bias;
+    delete out.mlp_bias;
+  }
+  if (c.slidingWindow !== undefined) out.sliding_window = c.slidingWindow;
   if (c.bosTokenId !== undefined) out.bos_token_id = c.bosTokenId;
   if (c.eosTokenId !== undefined) out.eos_token_id = c.eosTokenId;
   if (c.padTokenId !== undefined) out.pad_token_id = c.padTokenId;

@@ -1,5 +1,11 @@
-export { loadLlama } from './node/load';
+export { loadLlama, loadLlamaConfig, loadTokenizer, modelFiles, checkFitsBackend, weightBytes, WASM_HEAP_BYTES } from './node/load';
+export type { LoadLlamaNodeOptions } from './node/load';
 export { dirFiles } from './node/files';
 export { convertLlama2c } from './node/convert';
 export type { ConvertLlama2cOptions, ConvertLlama2cResult } from './node/convert';
 export { embeddedModelDir } from './embedded';
+export { HubRepo } from './hub/snapshot';
+export type { HubOptions, HubFileOptions } from './hub/snapshot';
+export type { DownloadProgress } from './hub/download';
+export { hubFiles, MAX_JSON_BYTES } from './hub/hub-files';
+export { defaultHubCacheDir, hubOfflineFromEnv } from './hub/cache-layout';

@@ -64,7 +64,9 @@ describe('bad config.json', () => {
     ['a missing field', (c) => delete c.hidden_size, /config\.json: field "hidden_size" must be a positive integer, got nothing \(the field is missing\)/],
     ['a wrong-typed field', (c) => (c.num_hidden_layers = '2'), /config\.json: field "num_hidden_layers" must be a positive integer, got "2"/],
     ['a wrong-typed flag', (c) => (c.tie_word_embeddings = 'no'), /config\.json: field "tie_word_embeddings" must be true or false, got "no"/],
-    ['an unsupported model_type', (c) => (c.model_type = 'mistral'), /config\.json: field "model_type" must be "llama" \(only LlamaForCausalLM checkpoints are supported\), got "mistral"/],
+    ['an unsupported model_type', (c) => (c.model_type = 'gemma2'), /config\.json: field "model_type" must be one of the supported architectures: LlamaForCausalLM \(model_type "llama"\), MistralForCausalLM \(model_type "mistral"\), Qwen2ForCausalLM \(model_type "qwen2"\), got "gemma2"/],
+    ['an unsupported architectures list', (c) => (c.architectures = ['Gemma2ForCausalLM']), /config\.json: field "architectures" must be a list naming one of the supported architectures: LlamaForCausalLM .*got \["Gemma2ForCausalLM"\]/],
+    ['Qwen2 sliding-window attention', (c) => Object.assign(c, { model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], use_sliding_window: true }), /config\.json: field "use_sliding_window" must be false \(sliding-window attention of Qwen2 is not supported\), got true/],
     ['kv heads that do not divide heads', (c) => (c.num_key_value_heads = 3), /config\.json: field "num_key_value_heads" must be a divisor of num_attention_heads \(4\), got 3/],
     ['an unsupported rope scaling', (c) => (c.rope_scaling = { rope_type: 'yarn', factor: 4 }), /config\.json: field "rope_scaling\.rope_type" must be "linear", "llama3" or "default".*got "yarn"/],
     ['a llama3 scaling without its fields', (c) => (c.rope_scaling = { rope_type: 'llama3', factor: 8 }), /config\.json: field "rope_scaling\.low_freq_factor" must be a positive number, got nothing/],
@@ -82,7 +84,8 @@ describe('bad config.json', () => {
     await expect(loadLlama(dir)).rejects.toThrow(/tiny\/config\.json: not valid JSON/);
     await rm(join(dir, 'config.json'));
     await expect(loadLlama(dir)).rejects.toThrow(/tiny\/config\.json: no such file/);
-    await expect(loadLlama(join(dir, 'nope'))).rejects.toThrow(/nope: not a directory/);
+    await expect(loadLlama(join(dir, 'nope'))).rejects.toThrow(/nope: no such directory, and not a Hub id \(expected "org\/name" or "org\/name@revision"\)/);
+    await expect(loadLlama(join(dir, 'model.safetensors'))).rejects.toThrow(/model\.safetensors: not a directory \(expected a Hugging Face model directory with config\.json, or a Hub id/);
   });
 });
 

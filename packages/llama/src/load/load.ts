@@ -1,7 +1,8 @@
 import { SafetensorsReader, urlSource } from '@smoa/safetensors';
 import { parseLlamaConfig, type LlamaConfig } from '../config';
 import { LlamaForCausalLM } from '../model/causal-lm';
-import { createTokenizer, type TextTokenizer } from '../tokenizer/tokenizer';
+import { createTokenizer, type LlamaTokenizer } from '../tokenizer/tokenizer';
+import { parseGenerationConfig, type GenerationConfig } from '../generate/generation-config';
 import { shardedSource, type TensorSource } from './tensor-source';
 import { loadWeights } from './weights';
 
@@ -20,18 +21,33 @@ export interface ModelFiles {
 export interface LoadLlamaOptions {
   /** Make every weight a trainable variable (full fine-tuning) instead of frozen tensors. */
   fullFineTuning?: boolean;
-  /** Load tokenizer.json when present (default true). */
-  tokenizer?: boolean;
+  /**
+   * Load tokenizer.json when present (default true); 'required' makes a missing one an error, and the
+   * result's `tokenizer` is then not optional in its type.
+   */
+  tokenizer?: boolean | 'required';
+  /** Accept NaN or Inf in base weights (default false: loading names the first such tensor). */
+  allowNonFinite?: boolean;
+  /**
+   * Called with config.json before any weight is read or downloaded; throw to refuse the model.
+   * loadLlama uses it for the wasm backend's 4 GiB limit.
+   */
+  beforeWeights?: (config: LlamaConfig) => void | Promise<void>;
 }
 
 export interface LoadedLlama {
   model: LlamaForCausalLM;
   config: LlamaConfig;
   /** Present when the directory has a tokenizer.json. */
-  tokenizer?: TextTokenizer;
+  tokenizer?: LlamaTokenizer;
+  /** generation_config.json when present; its eos_token_id is the model's default stop list. */
+  generationConfig?: GenerationConfig;
 }
 
-async function readJson(files: ModelFiles, file: string): Promise<unknown | undefined> {
+/** A load whose tokenizer was required: it is there. */
+export type LoadedLlamaWithTokenizer = LoadedLlama & { tokenizer: LlamaTokenizer };
+
+export async function readJson(files: ModelFiles, file: string): Promise<unknown | undefined> {
   const text = await files.readText(file);
   if (text === undefined) return undefined;
   try {
@@ -55,7 +71,10 @@ export async function openWeights(files: ModelFiles): Promise<TensorSource> {
   }
   const shards = [...new Set(Object.values(map as Record<string, string>))];
   for (const s of shards) {
-    if (s.includes('/') || s.includes('\\') || s === '..') throw new Error(`${files.path(indexFile)}: shard name "${s}" must be a file name in the same directory`);
+    // A weight map from a hostile repository may name ../../x, /etc/passwd or a URL: only plain names pass.
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/.test(s) || s.includes('..')) {
+      throw new Error(`${files.path(indexFile)}: shard name ${JSON.stringify(s)} must be a plain file name in the same directory (no paths, "..", or URLs)`);
+    }
   }
   const readers: SafetensorsReader[] = [];
   try {
@@ -85,31 +104,47 @@ export async function buildLlama(
   return model;
 }
 
-/**
- * Builds a Llama from a model directory's files: config.json, the weights (one file or shards, read
- * tensor by tensor) and, when present, tokenizer.json with tokenizer_config.json.
- */
-export async function loadLlamaFiles(files: ModelFiles, options: LoadLlamaOptions = {}): Promise<LoadedLlama> {
+/** config.json of a model, parsed and checked; nothing else is read. */
+export async function readLlamaConfig(files: ModelFiles): Promise<LlamaConfig> {
   const rawConfig = await readJson(files, 'config.json');
   if (rawConfig === undefined) throw new Error(`${files.path('config.json')}: no such file (a Hugging Face model directory needs config.json)`);
-  const config = parseLlamaConfig(rawConfig, files.path('config.json'));
-  const source = await openWeights(files);
-  let model: LlamaForCausalLM;
-  try {
-    model = new LlamaForCausalLM(config, await loadWeights(config, source), files.name);
-  } finally {
-    await source.close();
-  }
-  if (options.fullFineTuning) model.enableFullFineTuning();
-  let tokenizer: TextTokenizer | undefined;
+  return parseLlamaConfig(rawConfig, files.path('config.json'));
+}
+
+/**
+ * Builds a Llama from a model directory's files: config.json, generation_config.json when present,
+ * the weights (one file or shards, read tensor by tensor) and, when present, tokenizer.json with
+ * tokenizer_config.json.
+ */
+export async function loadLlamaFiles(files: ModelFiles, options: LoadLlamaOptions & { tokenizer: 'required' }): Promise<LoadedLlamaWithTokenizer>;
+export async function loadLlamaFiles(files: ModelFiles, options?: LoadLlamaOptions): Promise<LoadedLlama>;
+export async function loadLlamaFiles(files: ModelFiles, options: LoadLlamaOptions = {}): Promise<LoadedLlama> {
+  let config = await readLlamaConfig(files);
+  const genJson = await readJson(files, 'generation_config.json');
+  const generationConfig = genJson === undefined ? undefined : parseGenerationConfig(genJson, files.path('generation_config.json'));
+  // generation_config.json's stop ids are what transformers' generate() stops at (often several, as in Llama 3).
+  if (generationConfig?.eosTokenId) config = { ...config, eosTokenId: generationConfig.eosTokenId };
+  // The tokenizer first: it is small, and a broken one should fail before gigabytes of weights.
+  let tokenizer: LlamaTokenizer | undefined;
   if (options.tokenizer ?? true) {
     const tokJson = await readJson(files, 'tokenizer.json');
     if (tokJson !== undefined) {
       const tokConfig = (await readJson(files, 'tokenizer_config.json')) ?? {};
       tokenizer = createTokenizer(tokJson, tokConfig, config, files.path('tokenizer.json'));
+    } else if (options.tokenizer === 'required') {
+      throw new Error(`${files.path('tokenizer.json')}: no such file; this model has no Hugging Face tokenizer`);
     }
   }
-  return { model, config, tokenizer };
+  await options.beforeWeights?.(config);
+  const source = await openWeights(files);
+  let model: LlamaForCausalLM;
+  try {
+    model = new LlamaForCausalLM(config, await loadWeights(config, source, { allowNonFinite: options.allowNonFinite }), files.name);
+  } finally {
+    await source.close();
+  }
+  if (options.fullFineTuning) model.enableFullFineTuning();
+  return { model, config, tokenizer, ...(generationConfig ? { generationConfig } : {}) };
 }
 
 /** Files served over HTTP(S) under `baseUrl` (a browser page loading the model it serves). */

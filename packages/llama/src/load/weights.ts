@@ -25,7 +25,7 @@ export function expectedTensors(c: LlamaConfig): Map<string, number[]> {
     linear('self_attn.q_proj', q, D, c.attentionBias);
     linear('self_attn.k_proj', kv, D, c.attentionBias);
     linear('self_attn.v_proj', kv, D, c.attentionBias);
-    linear('self_attn.o_proj', D, q, c.attentionBias);
+    linear('self_attn.o_proj', D, q, c.attentionOutputBias ?? c.attentionBias);
     linear('mlp.gate_proj', I, D, c.mlpBias);
     linear('mlp.up_proj', I, D, c.mlpBias);
     linear('mlp.down_proj', D, I, c.mlpBias);
@@ -46,7 +46,13 @@ const shapeText = (s: number[]) => `[${s.join(', ')}]`;
  * Checks names, shapes and dtypes of every tensor against the config before reading any data, then
  * reads the tensors one at a time into float32 tf tensors.
  */
-export async function loadWeights(config: LlamaConfig, source: TensorSource): Promise<LlamaWeights> {
+/** Index of the first NaN or +-Inf, or -1. */
+export function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
+}
+
+export async function loadWeights(config: LlamaConfig, source: TensorSource, options: { allowNonFinite?: boolean } = {}): Promise<LlamaWeights> {
   const where = source.name;
   const expected = expectedTensors(config);
   const missing = [...expected.keys()].filter((n) => !source.entries.has(n));
@@ -71,6 +77,15 @@ export async function loadWeights(config: LlamaConfig, source: TensorSource): Pr
   const created: tf.Tensor[] = [];
   const read = async <T extends tf.Tensor>(name: string): Promise<T> => {
     const { shape, data } = await source.readFloat32(name);
+    if (!options.allowNonFinite) {
+      const at = firstNonFinite(data);
+      if (at >= 0) {
+        throw new Error(
+          `${source.entries.get(name)?.file ?? where}: tensor "${name}" holds ${data[at]} at flat index ${at}; ` +
+            'a model with NaN or Inf weights gives garbage (greedy decoding returns token 0). Pass allowNonFinite to load it anyway',
+        );
+      }
+    }
     const t = tf.tensor(data, shape, 'float32') as T;
     created.push(t);
     return t;
@@ -88,7 +103,7 @@ export async function loadWeights(config: LlamaConfig, source: TensorSource): Pr
           qProj: await linear(`${p}.self_attn.q_proj`, config.attentionBias),
           kProj: await linear(`${p}.self_attn.k_proj`, config.attentionBias),
           vProj: await linear(`${p}.self_attn.v_proj`, config.attentionBias),
-          oProj: await linear(`${p}.self_attn.o_proj`, config.attentionBias),
+          oProj: await linear(`${p}.self_attn.o_proj`, config.attentionOutputBias ?? config.attentionBias),
         },
         postAttentionLayernorm: await read(`${p}.post_attention_layernorm.weight`),
         mlp: {

@@ -1,7 +1,17 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { TextTokenizer } from '@smoa/core';
+import { chatTemplateOf, compileChatTemplate, type ApplyChatTemplateOptions, type ChatMessage } from './chat-template';
 
 export type { TextTokenizer };
+
+/** A Hugging Face tokenizer with its chat template. */
+export interface LlamaTokenizer extends TextTokenizer {
+  /**
+   * Renders messages with tokenizer_config.json's chat_template (generation prompt appended by
+   * default). Throws, naming the file, when the tokenizer has no template.
+   */
+  applyChatTemplate(messages: ChatMessage[], options?: ApplyChatTemplateOptions): string;
+}
 
 type Json = Record<string, unknown>;
 
@@ -15,7 +25,7 @@ export function createTokenizer(
   tokenizerConfig: unknown = {},
   fallback: { bosTokenId?: number; eosTokenId?: number | number[]; padTokenId?: number } = {},
   where = 'tokenizer.json',
-): TextTokenizer {
+): LlamaTokenizer {
   if (!tokenizerJson || typeof tokenizerJson !== 'object' || !('model' in tokenizerJson)) {
     throw new Error(`${where}: not a Hugging Face tokenizer.json (no "model" section)`);
   }
@@ -35,8 +45,19 @@ export function createTokenizer(
     return typeof content === 'string' ? tok.token_to_id(content) : undefined;
   };
   const first = (v: number | number[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const chatTemplate = typeof cfg.chat_template === 'string' ? cfg.chat_template : undefined;
+  const configWhere = where.replace(/tokenizer\.json$/, 'tokenizer_config.json');
+  const chatTemplate = chatTemplateOf(cfg, configWhere);
+  const text = (field: string) => {
+    const v = cfg[field];
+    return typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string' ? (v as { content: string }).content : undefined;
+  };
+  let render: ReturnType<typeof compileChatTemplate> | undefined;
   return {
+    applyChatTemplate(messages, options) {
+      if (chatTemplate === undefined) throw new Error(`${configWhere}: has no chat_template; this tokenizer cannot format chat messages`);
+      render ??= compileChatTemplate(chatTemplate, { bosToken: text('bos_token'), eosToken: text('eos_token') }, configWhere);
+      return render(messages, options);
+    },
     vocabSize,
     bosTokenId: special('bos_token') ?? fallback.bosTokenId,
     eosTokenId: special('eos_token') ?? first(fallback.eosTokenId),
