@@ -114,6 +114,23 @@ describe('bad weights', () => {
     await expect(loadLlama(dir)).rejects.toThrow(/model\.safetensors: tensor "model\.norm\.weight" has dtype I32; expected F32, F16 or BF16/);
   });
 
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+  ])('refuses %s in a base weight, naming the tensor, unless allowNonFinite', async (shown, value) => {
+    const dir = await tinyCopy();
+    await editTensors(dir, (t) => ((t['model.layers.1.self_attn.v_proj.weight'].data as Float32Array)[17] = value));
+    const before = tf.memory().numTensors;
+    await expect(loadLlama(dir)).rejects.toThrow(
+      new RegExp(`tiny/model\\.safetensors: tensor "model\\.layers\\.1\\.self_attn\\.v_proj\\.weight" holds ${shown} at flat index 17; .*Pass allowNonFinite`),
+    );
+    // Nothing loaded before the bad tensor is left behind.
+    expect(tf.memory().numTensors).toBe(before);
+    const { model } = await loadLlama(dir, { allowNonFinite: true });
+    model.dispose();
+  });
+
   it('names a missing weights file', async () => {
     const dir = await tinyCopy();
     await rm(join(dir, 'model.safetensors'));
