@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
  * before this test runs).
  */
 export const ISOMORPHIC_PACKAGES = [
+  '@smoa/core',
   '@smoa/backend',
   '@smoa/safetensors',
   '@smoa/adapters',

@@ -85,6 +85,7 @@ export const CASES: Record<string, Case[] | { none: string }> = {
       },
     },
   ],
+  '@smoa/core': { none: './contracts holds the shared interfaces and IGNORE_INDEX, no class; . re-exports the same constant' },
   '@smoa/train': { none: './node holds the checkpoint directory store and SIGINT handling; no class of . is made there' },
   '@smoa/eval': { none: '. exports no class' },
 };
