@@ -6,3 +6,5 @@ export { bytesSource, blobSource, urlSource } from './source';
 export type { ByteSource } from './source';
 export { DTYPE_BYTES, bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, isDtype } from './dtypes';
 export type { Dtype, TensorData } from './dtypes';
+export { parseJsonBounded, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_BYTES } from './json/bounded';
+export type { JsonBounds } from './json/bounded';

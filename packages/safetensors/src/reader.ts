@@ -1,4 +1,5 @@
 import { DTYPE_BYTES, bf16ToF32, f16ToF32, isDtype, type Dtype, type TensorData } from './dtypes';
+import { parseJsonBounded } from './json/bounded';
 import { bytesSource, type ByteSource } from './source';
 
 export interface TensorInfo {
@@ -16,6 +17,9 @@ export interface Tensor {
 
 // Refuse absurd headers before allocating for them (the reference implementation caps at 100 MB).
 const MAX_HEADER_BYTES = 100_000_000;
+// A header is a flat object of tensor entries whose shape arrays sit at depth 3; anything much deeper is
+// not a safetensors header.
+const MAX_HEADER_DEPTH = 8;
 
 /**
  * A safetensors file opened for random access: the header is parsed and validated up front, tensors
@@ -38,15 +42,16 @@ export class SafetensorsReader {
       throw new Error(`${where}: corrupt safetensors file: header length ${headerLen} goes beyond the file (${source.size} bytes)`);
     }
     const headerBytes = await source.read(8, headerLen);
+    const corrupt = (what: string) => new Error(`${where}: corrupt safetensors file: ${what}`);
     let header: unknown;
     try {
-      header = JSON.parse(new TextDecoder().decode(headerBytes));
+      // Strict UTF-8, bounded depth and no duplicate keys, as the reference implementation requires
+      // (a duplicate tensor name would otherwise silently take the last entry).
+      header = parseJsonBounded(headerBytes, { file: 'header', maxDepth: MAX_HEADER_DEPTH, maxBytes: MAX_HEADER_BYTES });
     } catch (err) {
-      throw new Error(`${where}: corrupt safetensors file: header is not valid JSON (${(err as Error).message})`);
+      throw corrupt((err as Error).message);
     }
-    if (header === null || typeof header !== 'object' || Array.isArray(header)) {
-      throw new Error(`${where}: corrupt safetensors file: header must be a JSON object`);
-    }
+    if (header === null || typeof header !== 'object' || Array.isArray(header)) throw corrupt('header must be a JSON object');
     const dataStart = 8 + headerLen;
     const dataSize = source.size - dataStart;
     const tensors = new Map<string, TensorInfo>();
@@ -58,6 +63,7 @@ export class SafetensorsReader {
       }
       tensors.set(name, parseInfo(name, raw, where, dataSize));
     }
+    checkLayout(tensors, dataSize, corrupt);
     return new SafetensorsReader(source, tensors, metadata, dataStart);
   }
 
@@ -105,8 +111,33 @@ export function readSafetensors(bytes: ArrayBuffer | Uint8Array, name = '<bytes>
   return SafetensorsReader.open(bytesSource(bytes, name));
 }
 
+/**
+ * The reference implementation's layout rule: sorted by offset, the tensors tile the data section exactly,
+ * from byte 0 to its end. So no two tensors share bytes (overlap or aliasing), no bytes sit between them
+ * (a gap could hide data), and nothing follows the last one (a polyglot file).
+ */
+function checkLayout(tensors: ReadonlyMap<string, TensorInfo>, dataSize: number, corrupt: (what: string) => Error): void {
+  const sorted = [...tensors].sort(([, a], [, b]) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  let end = 0;
+  let previous: string | undefined;
+  for (const [name, { dataOffsets: [begin, stop] }] of sorted) {
+    if (begin < end) {
+      throw corrupt(`tensor "${name}": data_offsets [${begin}, ${stop}] overlap tensor "${previous}", which ends at ${end}; tensors must not share bytes`);
+    }
+    if (begin > end) {
+      throw corrupt(`tensor "${name}": data_offsets start at ${begin}, leaving a gap of ${begin - end} bytes after ${previous === undefined ? 'the start of the data' : `tensor "${previous}"`}; tensors must be contiguous`);
+    }
+    end = stop;
+    previous = name;
+  }
+  if (end !== dataSize) {
+    throw corrupt(`the tensors cover ${end} bytes but the data section has ${dataSize}; ${dataSize - end} bytes after the last tensor`);
+  }
+}
+
 function parseMetadata(raw: unknown, where: string): Record<string, string> {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+  if (raw === null) return {}; // the reference implementation reads null as no metadata
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new Error(`${where}: corrupt safetensors file: "__metadata__" must be an object of strings`);
   }
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
@@ -130,6 +161,7 @@ function parseInfo(name: string, raw: unknown, where: string, dataSize: number):
   if (off[1] > dataSize) throw bad(`data_offsets [${off[0]}, ${off[1]}] are out of range: the data section has ${dataSize} bytes`);
   const count = (r.shape as number[]).reduce((a, b) => a * b, 1);
   const expected = count * DTYPE_BYTES[r.dtype];
+  if (!Number.isSafeInteger(expected)) throw bad(`shape [${(r.shape as number[]).join(', ')}] of ${r.dtype} is too large to address`);
   if (off[1] - off[0] !== expected) {
     throw bad(`data_offsets span ${off[1] - off[0]} bytes but ${r.dtype} of shape [${(r.shape as number[]).join(', ')}] needs ${expected}`);
   }

@@ -39,13 +39,37 @@ function encode(name: string, dtype: Dtype, data: TensorData | number[]): Uint8A
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+// A UTF-16 surrogate without its partner has no UTF-8 form: TextEncoder would write U+FFFD instead, so the
+// file would hold a different name than the one given.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** What the reader (and the reference implementation) would refuse is refused here, before anything is written. */
+function checkName(name: string): void {
+  if (name === '__metadata__') throw new Error('tensor "__metadata__": that name is reserved for the file\'s metadata; rename the tensor');
+  if (LONE_SURROGATE.test(name)) throw new Error(`tensor ${JSON.stringify(name)}: the name is not valid Unicode (a lone surrogate), so it has no UTF-8 form`);
+}
+
+function checkMetadata(metadata: unknown): void {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new Error(`metadata: expected an object of strings, got ${metadata === null ? 'null' : Array.isArray(metadata) ? 'an array' : typeof metadata}`);
+  }
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') {
+      throw new Error(`metadata "${key}": values must be strings (safetensors metadata is a string map), got ${value === null ? 'null' : typeof value}; use JSON.stringify for structured values`);
+    }
+    if (LONE_SURROGATE.test(key) || LONE_SURROGATE.test(value)) throw new Error(`metadata "${key}": not valid Unicode (a lone surrogate)`);
+  }
+}
+
 /**
  * Serialises tensors to safetensors bytes. Names are sorted as the reference writer does, and the
  * header is padded with spaces to a multiple of 8 so data stays aligned.
  */
 export function serializeSafetensors(tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): Uint8Array {
   const names = Object.keys(tensors).sort();
+  for (const name of names) checkName(name);
   const header: Record<string, unknown> = {};
+  if (metadata !== undefined) checkMetadata(metadata);
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const chunks: Uint8Array[] = [];
   let offset = 0;
