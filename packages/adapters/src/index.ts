@@ -2,13 +2,13 @@ export { Linear, untransposedMatMul, matMulFrozenT, matMulWeightT } from '@smoa/
 export type { LinearHook, ModuleContainer } from '@smoa/core';
 /** @deprecated Renamed `untransposedMatMul` (in @smoa/core): `matMul` shadowed `tf.matMul`. */
 export { untransposedMatMul as matMul } from '@smoa/core';
-export { AdapterModel, injectAdapter, STATE_PREFIX } from './model/adapter-model';
-export type { AdapterModelConfig, TrainableReport } from './model/adapter-model';
-export { matchesTarget, selectTargets } from './model/match';
-export type { TargetOptions } from './model/match';
+export { AdapterModel, injectAdapter, STATE_PREFIX } from './peft-model/adapter-model';
+export type { AdapterModelConfig, AddAdapterOptions, InjectAdapterOptions, TrainableReport } from './peft-model/adapter-model';
+export { matchesTarget, selectTargets } from './peft-model/match';
+export type { TargetOptions } from './peft-model/match';
 export { createAdapter, ADAPTER_METHODS, TUNERS } from './tuners/registry';
 export type { AdapterConfig, AdapterMethod } from './tuners/registry';
-export type { AdapterLayer, BaseWeights, ModuleExtras, Tuner } from './tuners/types';
+export type { AdapterLayer, BaseWeights, CreateAdapterOptions, ModuleExtras, Tuner, WeightSlot } from './tuners/types';
 export type { SMoAConfig, SMoABlock } from './tuners/smoa';
 export { SMoALayer } from './tuners/smoa';
 export type { LoRAConfig } from './tuners/lora';
@@ -23,4 +23,3 @@ export { spectralOrdersOf } from './spectral';
 export { serializeAdapter, deserializeAdapter, CONFIG_FILE, WEIGHTS_FILE, EXTRAS_METADATA_KEY } from './checkpoint/files';
 export type { AdapterFiles, LoadAdapterOptions } from './checkpoint/files';
 export { toPeftConfig, fromPeftConfig } from './checkpoint/peft-config';
-export { seedAdapterInit } from './tuners/shared/base-layer';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, serializeSafetensors, type TensorToWrite } from '@smoa/safetensors';
-import { AdapterModel, type AdapterModelConfig } from '../model/adapter-model';
+import { AdapterModel, type AdapterModelConfig } from '../peft-model/adapter-model';
 import type { ModuleContainer } from '@smoa/core';
 import type { ModuleExtras } from '../tuners/types';
 import { fromPeftConfig, toPeftConfig } from './peft-config';
@@ -53,7 +53,7 @@ export async function deserializeAdapter(target: ModuleContainer, files: Adapter
   const reader = await readSafetensors(files.weights, where.weights);
   const extras = parseExtras(reader.metadata[EXTRAS_METADATA_KEY], where.weights);
   const model = target instanceof AdapterModel ? target : new AdapterModel(target);
-  model.addAdapter(name, config, extras);
+  model.addAdapter(name, config, { extras });
   const record: Record<string, tf.Tensor> = {};
   try {
     for (const key of reader.keys()) {

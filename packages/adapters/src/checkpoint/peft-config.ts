@@ -1,5 +1,5 @@
-import type { AdapterModelConfig } from '../model/adapter-model';
-import type { TargetOptions } from '../model/match';
+import type { AdapterModelConfig } from '../peft-model/adapter-model';
+import type { TargetOptions } from '../peft-model/match';
 import { tunerFor, tunerForPeft, type AdapterConfig } from '../tuners/registry';
 
 /**

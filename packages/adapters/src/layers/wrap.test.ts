@@ -3,9 +3,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@smoa/backend';
 import { relError, randomMatrix } from '../testing/fixtures';
-import { SMoADense } from './smoa-dense';
-import { LoRADense } from './lora-dense';
-import { wrapDenseLayers, type WrapConfig } from './wrap';
+import { AdapterDense } from '../tuners/shared/adapter-dense';
+import { SMoADense } from '../tuners/smoa/dense';
+import { unwrapDenseLayers, wrapDenseLayers, type WrapConfig } from './wrap';
 
 beforeAll(async () => {
   await initBackend();
@@ -31,15 +31,20 @@ async function roundTrip(m: tfl.LayersModel): Promise<tfl.LayersModel> {
 describe.each<[string, WrapConfig]>([
   ['smoa', { method: 'smoa', r: 4, numBlocks: 2, alpha: 8 }],
   ['lora', { method: 'lora', r: 2, alpha: 4 }],
+  ['hira', { method: 'hira', r: 2, alpha: 4 }],
+  ['melora', { method: 'melora', r: 4, numBlocks: 2, alpha: 8 }],
+  ['dora', { method: 'dora', r: 2, alpha: 4 }],
 ])('wrapDenseLayers with %s', (method, config) => {
-  it('starts as the original model, trains only adapter weights, and survives save / load', async () => {
+  it('starts as the original model, trains only adapter weights, survives save / load, and unwraps to plain Dense', async () => {
     const original = baseModel();
+    const originalWeights = original.getWeights().map((w) => w.dataSync().slice());
     const x = randomMatrix(32, 12, 1);
     const target = randomMatrix(32, 10, 2);
     const before = original.predict(x) as tf.Tensor;
-    const wrapped = wrapDenseLayers(original, config);
-    expect(wrapped.layers.filter((l) => l instanceof (method === 'smoa' ? SMoADense : LoRADense)).map((l) => l.name)).toEqual([`fc1_${method}`, `fc2_${method}`]);
+    const wrapped = wrapDenseLayers(original, { ...config, seed: 7 });
+    expect(wrapped.layers.filter((l) => l instanceof AdapterDense && l.getClassName().toLowerCase() === `${method}dense`).map((l) => l.name)).toEqual([`fc1_${method}`, `fc2_${method}`]);
     expect(relError(wrapped.predict(x) as tf.Tensor, before)).toBeLessThan(1e-6);
+    expect(wrapped.trainableWeights.length).toBeGreaterThan(0);
     expect(wrapped.trainableWeights.every((w) => w.name.includes('lora_'))).toBe(true);
     const frozen = wrapped.nonTrainableWeights.map((w) => w.read().dataSync().slice());
 
@@ -48,6 +53,9 @@ describe.each<[string, WrapConfig]>([
     const losses = history.history.loss as number[];
     expect(losses[losses.length - 1]).toBeLessThan(0.8 * losses[0]);
     wrapped.nonTrainableWeights.forEach((w, i) => expect(w.read().dataSync()).toEqual(frozen[i]));
+    // The caller's model is untouched: its layers stay trainable and keep their weights.
+    expect(original.layers.filter((l) => l.getClassName() === 'Dense').every((l) => l.trainable)).toBe(true);
+    original.getWeights().forEach((w, i) => expect(w.dataSync()).toEqual(originalWeights[i]));
 
     const trained = wrapped.predict(x) as tf.Tensor;
     const reloaded = await roundTrip(wrapped);
@@ -58,6 +66,13 @@ describe.each<[string, WrapConfig]>([
       expect(b.rowOrder).toEqual(a.rowOrder);
       expect(b.colOrder).toEqual(a.colOrder);
     }
+
+    const merged = unwrapDenseLayers(wrapped, { merge: true });
+    expect(merged.layers.some((l) => l instanceof AdapterDense)).toBe(false);
+    expect(merged.layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.name)).toEqual(['fc1', 'fc2']);
+    expect(relError(merged.predict(x) as tf.Tensor, trained)).toBeLessThan(1e-5);
+    const restored = unwrapDenseLayers(wrapped, { merge: false });
+    expect(relError(restored.predict(x) as tf.Tensor, before)).toBeLessThan(1e-6);
   });
 });
 
@@ -68,7 +83,15 @@ describe('wrapDenseLayers input checks', () => {
 
   it('rejects a bad rank and an unknown method by name', () => {
     expect(() => wrapDenseLayers(baseModel(), { method: 'smoa', r: 0 })).toThrow(/"r" must be a positive integer/);
-    expect(() => wrapDenseLayers(baseModel(), { method: 'dora', r: 2 } as unknown as WrapConfig)).toThrow(/"method" must be 'smoa' or 'lora'/);
+    expect(() => wrapDenseLayers(baseModel(), { method: 'ia3', r: 2 } as unknown as WrapConfig)).toThrow(/"method" must be one of 'smoa', 'lora', 'hira', 'melora', 'dora', got "ia3"/);
+    expect(() => wrapDenseLayers(baseModel(), { method: 'melora', r: 4, numBlocks: 0 })).toThrow(/MELoRADense.*numBlocks/);
+    expect(() => unwrapDenseLayers(baseModel(), {} as { merge: boolean })).toThrow(/options must be \{ merge: true \} or \{ merge: false \}/);
+  });
+
+  it('gives the same initial factors for the same seed', () => {
+    const factors = (seed: number) => wrapDenseLayers(baseModel(), { method: 'lora', r: 2, seed }).trainableWeights.map((w) => Array.from(w.read().dataSync()));
+    expect(factors(3)).toEqual(factors(3));
+    expect(factors(4)).not.toEqual(factors(3));
   });
 
   it('works on a Sequential model and only wraps the targeted layer', () => {
@@ -79,8 +102,14 @@ describe('wrapDenseLayers input checks', () => {
     expect(relError(wrapped.predict(x) as tf.Tensor, seq.predict(x) as tf.Tensor)).toBeLessThan(1e-6);
   });
 
-  it('keeps numTensors flat over training steps', async () => {
-    const wrapped = wrapDenseLayers(baseModel(), { method: 'smoa', r: 4 });
+  it.each<WrapConfig>([
+    { method: 'smoa', r: 4 },
+    { method: 'smoa', r: 4, dropout: 0.2 },
+    { method: 'hira', r: 2, dropout: 0.2 },
+    { method: 'melora', r: 4, numBlocks: 2, dropout: 0.2 },
+    { method: 'dora', r: 2, dropout: 0.2 },
+  ])('keeps numTensors flat over training steps ($method, dropout $dropout)', async (config) => {
+    const wrapped = wrapDenseLayers(baseModel(), config);
     wrapped.compile({ optimizer: tf.train.sgd(0.01), loss: 'meanSquaredError' });
     const x = randomMatrix(8, 12, 4);
     const y = randomMatrix(8, 10, 5);

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { initBackend } from '@smoa/backend';
 import { readSafetensors } from '@smoa/safetensors';
 import { EXTRAS_METADATA_KEY } from '../checkpoint/files';
-import { injectAdapter, type AdapterModelConfig } from '../model/adapter-model';
+import { injectAdapter, type AdapterModelConfig } from '../peft-model/adapter-model';
 import type { SMoALayer } from '../tuners/smoa/layer';
 import { fixturePath, randomMatrix } from '../testing/fixtures';
 import { loadTinyProjections, type TinyProjections } from '../testing/tiny-model';

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@smoa/safetensors/node';
 import { CONFIG_FILE, deserializeAdapter, serializeAdapter, WEIGHTS_FILE, type LoadAdapterOptions } from '../checkpoint/files';
-import type { AdapterModel } from '../model/adapter-model';
+import type { AdapterModel } from '../peft-model/adapter-model';
 import type { ModuleContainer } from '@smoa/core';
-import { checkAdapterName } from '../model/names';
+import { checkAdapterName } from '../peft-model/names';
 
 /**
  * Writes adapters as PEFT does: the adapter named "default" into `dir`, any other into `dir/<name>`.

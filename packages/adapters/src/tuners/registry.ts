@@ -3,9 +3,12 @@ import { hiraTuner } from './hira';
 import { loraTuner } from './lora';
 import { meloraTuner } from './melora';
 import { smoaTuner } from './smoa';
-import type { AdapterLayer, BaseWeights, ModuleExtras, Tuner } from './types';
+import type { AdapterLayer, BaseWeights, CreateAdapterOptions, Tuner } from './types';
 
-/** Every method, one line each. Adding a method = adding its folder and a line here. */
+/**
+ * Every method, one line each. Adding a method = adding its folder (tuners/<method>/) and a line here,
+ * plus a line in layers/registry.ts for its tfjs-layers Dense.
+ */
 export const TUNERS = [smoaTuner, loraTuner, hiraTuner, meloraTuner, doraTuner] as const;
 
 type ConfigOf<T> = T extends Tuner<infer C> ? C : never;
@@ -33,9 +36,13 @@ export function tunerForPeft(peft: Record<string, unknown>, where: string): Tune
   return t as unknown as Tuner<AdapterConfig>;
 }
 
-/** Builds an adapter layer around a frozen [out, in] weight (and optional bias). */
-export function createAdapter(config: AdapterConfig, base: BaseWeights, extras?: ModuleExtras): AdapterLayer {
+/**
+ * Builds an adapter layer around a frozen [out, in] weight (and optional bias). `options.seed` makes
+ * the initial factors repeatable; `options.extras` restore saved per-module data (SMoA block orders).
+ */
+export function createAdapter(config: AdapterConfig, base: BaseWeights, options: CreateAdapterOptions = {}): AdapterLayer {
   if (config === null || typeof config !== 'object') throw new Error('adapter config: expected an object with a "method" field');
   if (!base || !(base.weight && Array.isArray(base.weight.shape))) throw new Error('createAdapter: base "weight" must be a tf.Tensor2D [out, in]');
-  return tunerFor(config.method).create(config, base, extras);
+  if (options === null || typeof options !== 'object') throw new Error('createAdapter: "options" must be an object like { seed, extras }');
+  return tunerFor(config.method).create(config, base, options);
 }

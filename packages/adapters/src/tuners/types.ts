@@ -19,6 +19,19 @@ export interface CommonAdapterOptions {
 /** Per-module data a method needs to rebuild a layer exactly (saved beside the weights). */
 export type ModuleExtras = Record<string, unknown>;
 
+/** How a layer is built besides its config and base weights. */
+export interface CreateAdapterOptions {
+  /** Seeds the layer's initialisation (same seed, same factors); unseeded when absent. */
+  seed?: number;
+  /** Saved per-module data (SMoA block orders) that replaces recomputation. */
+  extras?: ModuleExtras;
+}
+
+/** Where a merge writes its weight: a `Linear` of @smoa/core, or the layer's own slot. */
+export interface WeightSlot {
+  weight: tf.Tensor2D;
+}
+
 /**
  * One adapter attached to one linear projection. apply(x) is x (W + dW)^T + b for x [..., in];
  * state() keys are relative to the module and named as PEFT names them.
@@ -32,14 +45,27 @@ export interface AdapterLayer {
   enabled: boolean;
   /** Dropout is active only while training. */
   training: boolean;
+  /**
+   * Seeds the dropout masks: setting it restarts a fixed sequence of masks (one per forward pass), so a
+   * training run with dropout repeats. undefined: unseeded masks.
+   */
+  dropoutSeed: number | undefined;
   readonly merged: boolean;
   apply(x: tf.Tensor): tf.Tensor;
   /** The scaled update dW [out, in] (a new tensor the caller disposes). */
   deltaWeight(): tf.Tensor2D;
   /** The weight that replaces `current` when this adapter is merged into it (a new tensor). */
   mergedWeight(current: tf.Tensor2D): tf.Tensor2D;
-  merge(): void;
+  /**
+   * Folds the update into `slot.weight` (default: the layer's own base), keeping the weight it replaced
+   * so unmerge() restores it exactly. While merged, apply() multiplies by the merged weight alone.
+   * AdapterModel.merge passes each projection's Linear as the slot.
+   */
+  merge(slot?: WeightSlot): void;
+  /** Puts the replaced weight back into the slot and releases the merged one. */
   unmerge(): void;
+  /** Ends a merge for good: the slot keeps the merged weight and the replaced weight is returned to the caller. */
+  detachMerge(): tf.Tensor2D;
   readonly trainableVariables: tf.Variable[];
   readonly numTrainableParams: number;
   /** The adapter's variables by PEFT key (the live variables, not copies). */
@@ -63,8 +89,8 @@ export interface Tuner<C extends { method: string }> {
   claims(peft: Record<string, unknown>): boolean;
   /** Checks a user config (errors name the field) and fills the defaults. */
   resolve(config: C): C;
-  /** Builds the layer; `extras` come from a saved adapter and replace recomputation. */
-  create(config: C, base: BaseWeights, extras?: ModuleExtras): AdapterLayer;
+  /** Builds the layer; `options.extras` come from a saved adapter and replace recomputation. */
+  create(config: C, base: BaseWeights, options?: CreateAdapterOptions): AdapterLayer;
   /** Method-specific adapter_config.json fields (snake_case). */
   toPeft(config: C): Record<string, unknown>;
   /** Reads the method's fields back; `used` collects the keys it understood. */

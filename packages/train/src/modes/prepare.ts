@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { AdapterModel, injectAdapter, seedAdapterInit, type AdapterModelConfig, type ModuleContainer } from '@smoa/adapters';
+import { AdapterModel, injectAdapter, type AdapterModelConfig, type ModuleContainer } from '@smoa/adapters';
 import type { CausalLM, TrainableCausalLM } from '../trainer/model';
 
 /**
@@ -30,12 +30,7 @@ export interface PreparedModel extends TrainableCausalLM {
 export function prepareModel(model: AdaptableCausalLM, mode: TrainingMode): PreparedModel {
   let adapters: AdapterModel | undefined;
   if (mode.kind === 'adapter') {
-    if (mode.seed !== undefined) seedAdapterInit(mode.seed);
-    try {
-      adapters = model instanceof AdapterModel ? model : injectAdapter(model, mode.adapter, mode.name ?? 'default');
-    } finally {
-      if (mode.seed !== undefined) seedAdapterInit(undefined);
-    }
+    adapters = model instanceof AdapterModel ? model : injectAdapter(model, mode.adapter, { name: mode.name ?? 'default', seed: mode.seed });
     adapters.eval();
   } else if (mode.kind === 'full') {
     if (!model.enableFullFineTuning) throw new Error('full fine-tuning: this model has no enableFullFineTuning(); load it with { fullFineTuning: true }');
@@ -54,8 +49,8 @@ export function prepareModel(model: AdaptableCausalLM, mode: TrainingMode): Prep
     forward: (ids, options) => model.forward(ids, options),
     generate: (prompts, options) => model.generate(prompts, options),
     trainableVariables: variables,
-    // Adapter dropout follows this switch. Its masks are not seeded yet (@smoa/adapters' layers take
-    // no seed), so runs with adapter dropout > 0 are not bit-repeatable; with dropout 0 they are.
-    setTrainingMode: (training: boolean) => adapters?.train(training),
+    // Adapter dropout follows this switch; the trainer's per-step seed fixes its masks, so runs with
+    // adapter dropout > 0 repeat too.
+    setTrainingMode: (training: boolean, seed?: number) => adapters?.train(training, seed),
   };
 }

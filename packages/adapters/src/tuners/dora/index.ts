@@ -7,7 +7,7 @@ export const doraTuner: Tuner<DoRAConfig> = {
   peftType: 'LORA',
   claims: (p) => p.use_dora === true,
   resolve: resolveDoRAConfig,
-  create: (config, base) => new DoRALayer(resolveDoRAConfig(config), base),
+  create: (config, base, options) => new DoRALayer(resolveDoRAConfig(config), base, options),
   toPeft: (config) => doraToPeft(resolveDoRAConfig(config)),
   fromPeft: doraFromPeft,
 };

@@ -7,7 +7,7 @@ export const loraTuner: Tuner<LoRAConfig> = {
   peftType: 'LORA',
   claims: (p) => p.use_dora !== true,
   resolve: resolveLoRAConfig,
-  create: (config, base) => new LoRALayer(resolveLoRAConfig(config), base),
+  create: (config, base, options) => new LoRALayer(resolveLoRAConfig(config), base, options),
   toPeft: (config) => loraToPeft(resolveLoRAConfig(config)),
   fromPeft: loraFromPeft,
 };

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { untransposedMatMul } from '@smoa/core';
 import { spectralFactors } from '../../spectral/factors';
-import { BaseAdapterLayer, kaimingUniform, nextInitSeed } from '../shared/base-layer';
+import { BaseAdapterLayer, type BaseLayerOptions } from '../shared/base-layer';
+import { kaimingUniform } from '../shared/init';
 import type { BaseWeights } from '../types';
 import type { ResolvedLoRAConfig } from './config';
 
@@ -23,9 +24,9 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
   /** PiSSA replaces the frozen weight by its residual W - s B0 A0. */
   private readonly residual?: tf.Tensor2D;
 
-  constructor(config: C, base: BaseWeights) {
+  constructor(config: C, base: BaseWeights, options: BaseLayerOptions = {}) {
     const values = base.weight.dataSync();
-    super(config, base, values);
+    super(config, base, { ...options, weightValues: values });
     const { r } = config;
     this.scale = config.rslora ? config.alpha / Math.sqrt(r) : config.alpha / r;
     if (config.init === 'pissa') {
@@ -34,7 +35,8 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
       this.b = this.addParam('lora_B.weight', b);
       this.residual = this.keep(tf.tidy(() => tf.sub(this.weight, tf.mul(tf.matMul(this.b, this.a), this.scale)) as tf.Tensor2D));
     } else {
-      const a = config.init === 'gaussian' ? tf.randomNormal<tf.Rank.R2>([r, this.inFeatures], 0, 1 / r, 'float32', nextInitSeed()) : kaimingUniform(r, this.inFeatures);
+      const seed = this.initSeeds();
+      const a = config.init === 'gaussian' ? tf.randomNormal<tf.Rank.R2>([r, this.inFeatures], 0, 1 / r, 'float32', seed) : kaimingUniform(r, this.inFeatures, seed);
       this.a = this.addParam('lora_A.weight', a);
       this.b = this.addParam('lora_B.weight', tf.zeros<tf.Rank.R2>([this.outFeatures, r]));
     }
@@ -44,9 +46,8 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
     return this.residual ?? this.weight;
   }
 
-  /** s (x A^T) B^T: the low-rank path, never an [out, in] matrix. */
   protected update(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.mul(untransposedMatMul(untransposedMatMul(x, this.a as tf.Tensor2D, false, true), this.b as tf.Tensor2D, false, true), this.scale);
+    return loraUpdate(x, this.a, this.b, this.scale);
   }
 
   protected forward(x2: tf.Tensor2D, dropped: tf.Tensor2D | undefined): tf.Tensor2D {
@@ -56,10 +57,20 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
   deltaWeight(): tf.Tensor2D {
     // Relative to the caller's W: for PiSSA that includes the residual swap.
     return tf.tidy(() => {
-      const d = tf.mul(tf.matMul(this.b, this.a), this.scale) as tf.Tensor2D;
+      const d = loraDelta(this.a, this.b, this.scale);
       return this.residual ? tf.add(d, tf.sub(this.residual, this.weight)) : d;
     });
   }
+}
+
+/** s (x A^T) B^T: the low-rank path, never an [out, in] matrix (shared with LoRADense and DoRA). */
+export function loraUpdate(x: tf.Tensor2D, a: tf.Tensor, b: tf.Tensor, scale: number): tf.Tensor2D {
+  return tf.mul(untransposedMatMul(untransposedMatMul(x, a as tf.Tensor2D, false, true), b as tf.Tensor2D, false, true), scale) as tf.Tensor2D;
+}
+
+/** s B A [out, in]. */
+export function loraDelta(a: tf.Tensor, b: tf.Tensor, scale: number): tf.Tensor2D {
+  return tf.mul(tf.matMul(b, a), scale) as tf.Tensor2D;
 }
 
 /**

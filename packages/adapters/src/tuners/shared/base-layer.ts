@@ -1,12 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulWeightT } from '@smoa/core';
-import type { AdapterLayer, BaseWeights, ModuleExtras } from '../types';
+import type { AdapterLayer, BaseWeights, CreateAdapterOptions, ModuleExtras, WeightSlot } from '../types';
+import { seedStream, type SeedStream } from './init';
 import { checkBaseWeight } from './validate';
+
+/** What a layer is built from besides its config and base weights. */
+export interface BaseLayerOptions extends Pick<CreateAdapterOptions, 'seed'> {
+  /** The base weight's values when the subclass has read them already (checked once here). */
+  weightValues?: ArrayLike<number>;
+}
+
+/** A merge in force: where it wrote and what it replaced. */
+interface ActiveMerge {
+  slot: WeightSlot;
+  previous: tf.Tensor2D;
+}
 
 /**
  * What every method shares: the frozen base, the enabled / training / merged switches, PEFT-keyed
- * state, and merging by swapping in a merged weight (unmerge restores the original exactly instead of
- * subtracting, so a merge/unmerge cycle cannot drift).
+ * state, seeded initialisation and dropout, and merging by swapping a merged weight into a slot
+ * (unmerge restores the original exactly instead of subtracting, so a merge/unmerge cycle cannot drift).
  */
 export abstract class BaseAdapterLayer<C extends { method: string; dropout: number }> implements AdapterLayer {
   enabled = true;
@@ -18,16 +31,20 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
   /** Frozen tensors this layer created and must dispose (anchors, permutations, ...). */
   protected readonly owned: tf.Tensor[] = [];
   protected readonly params = new Map<string, tf.Variable>();
-  private mergedW?: tf.Tensor2D;
+  /** Seeds for the initial factors, drawn in creation order. */
+  protected readonly initSeeds: SeedStream;
+  private dropoutSeeds: SeedStream = () => undefined;
+  private seedOfDropout?: number;
+  private active?: ActiveMerge;
 
   constructor(
     readonly config: Readonly<C>,
     base: BaseWeights,
-    /** Checked once when the weight values are already read for preprocessing. */
-    weightValues?: ArrayLike<number>,
+    options: BaseLayerOptions = {},
   ) {
     const where = `${config.method} adapter`;
-    checkBaseWeight(where, weightValues ?? base.weight.dataSync(), base.weight.shape);
+    this.initSeeds = seedStream(where, options.seed);
+    checkBaseWeight(where, options.weightValues ?? base.weight.dataSync(), base.weight.shape);
     this.weight = base.weight;
     this.bias = base.bias;
     [this.outFeatures, this.inFeatures] = base.weight.shape;
@@ -41,7 +58,16 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
   }
 
   get merged(): boolean {
-    return this.mergedW !== undefined;
+    return this.active !== undefined;
+  }
+
+  get dropoutSeed(): number | undefined {
+    return this.seedOfDropout;
+  }
+
+  set dropoutSeed(seed: number | undefined) {
+    this.dropoutSeeds = seedStream(`${this.method} adapter (dropout)`, seed);
+    this.seedOfDropout = seed;
   }
 
   /** x2 [N, in] -> full output [N, out] with the update (not merged, enabled). */
@@ -61,7 +87,8 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
 
   /** Dropout of the adapter input, or undefined when it is the identity (eval, or p = 0). */
   protected dropInput(x2: tf.Tensor2D): tf.Tensor2D | undefined {
-    return this.training && this.config.dropout > 0 ? (tf.dropout(x2, this.config.dropout) as tf.Tensor2D) : undefined;
+    if (!this.training || this.config.dropout <= 0) return undefined;
+    return tf.dropout(x2, this.config.dropout, undefined, this.dropoutSeeds()) as tf.Tensor2D;
   }
 
   apply(x: tf.Tensor): tf.Tensor {
@@ -71,7 +98,7 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
     return tf.tidy(() => {
       const x2 = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
       let y: tf.Tensor2D;
-      if (this.mergedW) y = this.baseOutput(x2, this.mergedW);
+      if (this.active) y = this.baseOutput(x2, this.active.slot.weight);
       else if (!this.enabled) y = this.baseOutput(x2, this.weight);
       else y = this.forward(x2, this.dropInput(x2));
       return tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
@@ -82,15 +109,28 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
     return tf.tidy(() => tf.add(current, this.deltaWeight()));
   }
 
-  merge(): void {
-    if (this.mergedW) throw new Error(`${this.method} adapter: already merged`);
-    this.mergedW = this.mergedWeight(this.weight);
+  merge(slot: WeightSlot = { weight: this.weight }): void {
+    if (this.active) throw new Error(`${this.method} adapter: already merged`);
+    const previous = slot.weight;
+    slot.weight = this.mergedWeight(previous);
+    this.active = { slot, previous };
   }
 
   unmerge(): void {
-    if (!this.mergedW) throw new Error(`${this.method} adapter: not merged`);
-    this.mergedW.dispose();
-    this.mergedW = undefined;
+    const merged = this.endMerge();
+    merged.slot.weight.dispose();
+    merged.slot.weight = merged.previous;
+  }
+
+  detachMerge(): tf.Tensor2D {
+    return this.endMerge().previous;
+  }
+
+  private endMerge(): ActiveMerge {
+    if (!this.active) throw new Error(`${this.method} adapter: not merged`);
+    const merged = this.active;
+    this.active = undefined;
+    return merged;
   }
 
   get trainableVariables(): tf.Variable[] {
@@ -144,38 +184,10 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
   }
 
   dispose(): void {
-    this.mergedW?.dispose();
-    this.mergedW = undefined;
+    if (this.active) this.unmerge();
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
     for (const t of this.owned) t.dispose();
     this.owned.length = 0;
   }
-}
-
-/** PyTorch's kaiming_uniform_(a=sqrt(5)) for a [rows, fanIn] matrix: uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
-let initSeed: number | undefined;
-
-/**
- * Makes adapter initialisation repeatable, as torch.manual_seed before get_peft_model does in PEFT:
- * every factor created after this call draws from a sequence fixed by `seed`. `undefined` goes back
- * to unseeded initialisation.
- */
-export function seedAdapterInit(seed: number | undefined): void {
-  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) {
-    throw new Error(`seedAdapterInit: "seed" must be a non-negative integer, got ${JSON.stringify(seed)}`);
-  }
-  initSeed = seed;
-}
-
-/** Next seed of the sequence, or undefined when initialisation is unseeded. */
-export function nextInitSeed(): number | undefined {
-  if (initSeed === undefined) return undefined;
-  initSeed = (Math.imul(initSeed, 1664525) + 1013904223) >>> 0;
-  return initSeed;
-}
-
-export function kaimingUniform(rows: number, fanIn: number): tf.Tensor2D {
-  const bound = 1 / Math.sqrt(fanIn);
-  return tf.randomUniform([rows, fanIn], -bound, bound, 'float32', nextInitSeed());
 }

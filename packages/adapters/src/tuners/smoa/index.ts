@@ -7,7 +7,7 @@ export const smoaTuner: Tuner<SMoAConfig> = {
   peftType: 'SMOA',
   claims: () => true,
   resolve: resolveSMoAConfig,
-  create: (config, base, extras) => new SMoALayer(resolveSMoAConfig(config), base, extras),
+  create: (config, base, options) => new SMoALayer(resolveSMoAConfig(config), base, options),
   toPeft: (config) => smoaToPeft(resolveSMoAConfig(config)),
   fromPeft: smoaFromPeft,
 };

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { spectralFactors, type SpectralFactors } from '../../spectral/factors';
-import { BaseAdapterLayer, kaimingUniform } from '../shared/base-layer';
+import { BaseAdapterLayer } from '../shared/base-layer';
+import { bounds } from '../shared/blocks';
+import { kaimingUniform } from '../shared/init';
 import { modulatedDelta, modulatedForward, type ModulatedSpec } from '../shared/modulated';
 import { checkNumBlocks, resolveBranchRanks } from '../shared/validate';
-import type { BaseWeights, ModuleExtras } from '../types';
+import type { BaseWeights, CreateAdapterOptions, ModuleExtras } from '../types';
+import { ordersFromExtras, ordersToExtras, type BlockOrders } from './checkpoint';
 import type { ResolvedSMoAConfig } from './config';
-import { blockModulation, bounds, checkOrder, energyGroups, spectralOrders } from './partition';
+import { blockModulation, energyGroups, spectralOrders } from './partition';
 
 export interface SMoABlock {
   /** Rows of W in this block, in score order. */
@@ -28,17 +31,18 @@ export class SMoALayer extends BaseAdapterLayer<ResolvedSMoAConfig> {
   private readonly spec: ModulatedSpec;
   private readonly as: tf.Variable<tf.Rank.R2>[] = [];
   private readonly bs: tf.Variable<tf.Rank.R2>[] = [];
-  private readonly orders?: { rowOrder: Int32Array; colOrder: Int32Array };
+  private readonly orders?: BlockOrders;
 
-  constructor(config: ResolvedSMoAConfig, base: BaseWeights, extras?: ModuleExtras) {
+  constructor(config: ResolvedSMoAConfig, base: BaseWeights, options: CreateAdapterOptions = {}) {
     const values = base.weight.dataSync();
-    super(config, base, values);
+    super(config, base, { seed: options.seed, weightValues: values });
+    const extras = options.extras;
     const [out, inn] = [this.outFeatures, this.inFeatures];
     const K = checkNumBlocks(WHERE, config.numBlocks, out, inn);
     this.branchRanks = resolveBranchRanks(WHERE, config.r, K, config.branchRanks);
     const scale = config.alpha / config.r;
     if (config.partition === 'blocks') {
-      this.orders = extras ? savedOrders(extras, out, inn) : spectralOrders(spectralFactors(values, out, inn));
+      this.orders = extras ? ordersFromExtras(WHERE, extras, out, inn) : spectralOrders(spectralFactors(values, out, inn));
       const rb = bounds(out, K);
       const cb = bounds(inn, K);
       this.blocks = rb.slice(0, K).map((_, k) => ({
@@ -58,7 +62,7 @@ export class SMoALayer extends BaseAdapterLayer<ResolvedSMoAConfig> {
     for (const t of tensors) this.keep(t);
     this.branchRanks.forEach((rk, k) => {
       if (rk === 0) return;
-      this.as.push(this.addParam(`lora_A.${k}.weight`, kaimingUniform(rk, cb[k + 1] - cb[k])));
+      this.as.push(this.addParam(`lora_A.${k}.weight`, kaimingUniform(rk, cb[k + 1] - cb[k], this.initSeeds())));
       this.bs.push(this.addParam(`lora_B.${k}.weight`, tf.zeros<tf.Rank.R2>([rb[k + 1] - rb[k], rk])));
     });
     return spec;
@@ -72,7 +76,7 @@ export class SMoALayer extends BaseAdapterLayer<ResolvedSMoAConfig> {
       if (rk === 0) return;
       const anchor = this.keep(spectralPiece(f, groups[k], groups[k + 1]));
       terms.push({ index: k, rowStart: 0, rowEnd: out, colStart: 0, colEnd: inn, anchor });
-      this.as.push(this.addParam(`lora_A.${k}.weight`, kaimingUniform(rk, inn)));
+      this.as.push(this.addParam(`lora_A.${k}.weight`, kaimingUniform(rk, inn, this.initSeeds())));
       this.bs.push(this.addParam(`lora_B.${k}.weight`, tf.zeros<tf.Rank.R2>([out, rk])));
     });
     return { out, in: inn, layout: 'full', rowBounds: [0, out], colBounds: [0, inn], terms, scale };
@@ -89,16 +93,8 @@ export class SMoALayer extends BaseAdapterLayer<ResolvedSMoAConfig> {
   }
 
   override extras(): ModuleExtras | undefined {
-    if (!this.orders) return undefined;
-    return { row_order: Array.from(this.orders.rowOrder), col_order: Array.from(this.orders.colOrder) };
+    return this.orders ? ordersToExtras(this.orders) : undefined;
   }
-}
-
-function savedOrders(extras: ModuleExtras, out: number, inn: number): { rowOrder: Int32Array; colOrder: Int32Array } {
-  return {
-    rowOrder: checkOrder(`${WHERE} (saved block orders)`, 'row_order', extras.row_order, out),
-    colOrder: checkOrder(`${WHERE} (saved block orders)`, 'col_order', extras.col_order, inn),
-  };
 }
 
 /** M = sum_{j in [lo, hi)} s_j u_j v_j^T, one side taken orthonormal and the other pre-scaled by s. */

@@ -1,27 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SpectralFactors } from '../../spectral/factors';
 import type { ModulatedSpec } from '../shared/modulated';
-import { spectralOrders, splitSizes } from '../../spectral/order';
-
-/** Cumulative boundaries [0, s0, s0 + s1, ..., n] of numpy array_split chunk sizes. */
-export function bounds(n: number, k: number): number[] {
-  const out = [0];
-  for (const s of splitSizes(n, k)) out.push(out[out.length - 1] + s);
-  return out;
-}
-
-/** Checks saved orders: a permutation of 0..n-1 each. */
-export function checkOrder(where: string, field: string, order: unknown, n: number): Int32Array {
-  if (!Array.isArray(order) && !(order instanceof Int32Array)) throw new Error(`${where}: "${field}" must be a list of ${n} indices`);
-  const arr = Int32Array.from(order as ArrayLike<number>);
-  const seen = new Uint8Array(n);
-  if (arr.length !== n) throw new Error(`${where}: "${field}" has ${arr.length} indices, expected ${n}`);
-  for (const i of arr) {
-    if (!(i >= 0 && i < n) || seen[i]) throw new Error(`${where}: "${field}" is not a permutation of 0..${n - 1} (index ${i})`);
-    seen[i] = 1;
-  }
-  return arr;
-}
+import { spectralOrders } from '../../spectral/order';
+import { bounds } from '../shared/blocks';
 
 export { spectralOrders };
 

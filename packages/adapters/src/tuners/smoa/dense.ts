@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { spectralOrdersOf } from '../spectral';
-import { modulatedForward, type ModulatedSpec } from '../tuners/shared/modulated';
-import { blockModulation, bounds, checkOrder } from '../tuners/smoa/partition';
-import { checkNumBlocks, resolveBranchRanks } from '../tuners/shared/validate';
-import { AdapterDense, type AdapterDenseArgs } from './adapter-dense';
+import { spectralOrdersOf } from '../../spectral';
+import { AdapterDense, type AdapterDenseArgs } from '../shared/adapter-dense';
+import { bounds } from '../shared/blocks';
+import { modulatedDelta, modulatedForward, type ModulatedSpec } from '../shared/modulated';
+import { checkNumBlocks, resolveBranchRanks } from '../shared/validate';
+import { checkOrder } from './checkpoint';
+import { blockModulation } from './partition';
 
 export interface SMoADenseArgs extends AdapterDenseArgs {
   numBlocks?: number;
@@ -74,6 +76,13 @@ export class SMoADense extends AdapterDense {
     const as = this.as.map((v) => v.read() as tf.Tensor2D);
     const bs = this.bs.map((v) => v.read() as tf.Tensor2D);
     return modulatedForward(this.spec(weight), weight, x2, dropped, as, bs);
+  }
+
+  deltaWeight(weight: tf.Tensor2D): tf.Tensor2D {
+    const as = this.as.map((v) => v.read() as tf.Tensor2D);
+    const bs = this.bs.map((v) => v.read() as tf.Tensor2D);
+    if (as.length === 0) return tf.zeros([this.units, weight.shape[1]]);
+    return modulatedDelta(this.spec(weight), as, bs);
   }
 
   private dropCache(): void {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mulberry32, nextSeed, type Linear, type LinearHook, type ModuleContainer } from '@smoa/core';
 import { createAdapter, type AdapterConfig } from '../tuners/registry';
 import type { AdapterLayer, ModuleExtras } from '../tuners/types';
-import type { Linear, LinearHook, ModuleContainer } from '@smoa/core';
 import { selectTargets, type TargetOptions } from './match';
 import { checkAdapterName } from './names';
 
@@ -18,25 +18,32 @@ export interface TrainableReport {
   percent: number;
 }
 
+/** How an adapter is added besides its config. */
+export interface AddAdapterOptions {
+  /** Seeds every layer's initialisation (each module gets its own seed drawn from this one). */
+  seed?: number;
+  /** Saved per-module data (SMoA block orders) by module path, which replaces recomputation. */
+  extras?: Record<string, ModuleExtras>;
+}
+
 /** The adapters hung on one projection. */
 class AdaptedModule implements LinearHook {
   readonly layers = new Map<string, AdapterLayer>();
-  /** Weights replaced by merges, newest last, so unmerge restores them exactly. */
-  readonly mergeStack: { name: string; previous: tf.Tensor2D }[] = [];
+  /** Names merged into the projection's weight, oldest first; each layer holds what its merge replaced. */
+  readonly mergeOrder: string[] = [];
 
   constructor(private readonly owner: AdapterModel) {}
 
   private activeLayers(): AdapterLayer[] {
     if (this.owner.disabled) return [];
-    const merged = new Set(this.mergeStack.map((m) => m.name));
-    return this.owner.activeAdapters.filter((n) => this.layers.has(n) && !merged.has(n)).map((n) => this.layers.get(n)!);
+    return this.owner.activeAdapters.filter((n) => this.layers.has(n) && !this.layers.get(n)!.merged).map((n) => this.layers.get(n)!);
   }
 
   forward(linear: Linear, x2: tf.Tensor2D): tf.Tensor2D {
     const active = this.activeLayers();
     if (active.length === 0) return linear.baseForward(x2);
     // The common case: one adapter whose frozen base is the projection's weight does all in one pass.
-    if (active.length === 1 && this.mergeStack.length === 0) return active[0].apply(x2) as tf.Tensor2D;
+    if (active.length === 1 && this.mergeOrder.length === 0) return active[0].apply(x2) as tf.Tensor2D;
     let y = linear.baseForward(x2);
     for (const layer of active) {
       layer.enabled = false;
@@ -82,18 +89,25 @@ export class AdapterModel implements ModuleContainer {
 
   /**
    * Attaches a new adapter to every projection the config targets and makes it the active one.
-   * `extras` (per module path) restore saved per-module data such as SMoA block orders.
+   * `options.seed` makes its initialisation repeatable; `options.extras` (per module path) restore
+   * saved per-module data such as SMoA block orders.
    */
-  addAdapter(name: string, config: AdapterModelConfig, extras?: Record<string, ModuleExtras>): void {
+  addAdapter(name: string, config: AdapterModelConfig, options: AddAdapterOptions = {}): void {
     checkAdapterName(name);
     if (this.configs.has(name)) throw new Error(`adapter "${name}" already exists; delete it first or pick another name`);
+    const { seed, extras } = options;
+    if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
+      throw new Error(`adapter "${name}": "seed" must be an integer in [0, 2^32), got ${JSON.stringify(seed)}`);
+    }
     const linears = new Map(this.base.namedLinears());
     const targets = selectTargets([...linears.keys()], config);
+    const seeds = seed === undefined ? undefined : mulberry32(seed);
     const created: [string, AdapterLayer][] = [];
     try {
       for (const path of targets) {
         const linear = linears.get(path)!;
-        const layer = createAdapter(config, { weight: linear.weight, bias: linear.bias }, extras?.[path]);
+        const layerSeed = seeds ? nextSeed(seeds) : undefined;
+        const layer = createAdapter(config, { weight: linear.weight, bias: linear.bias }, { seed: layerSeed, extras: extras?.[path] });
         created.push([path, layer]);
       }
     } catch (err) {
@@ -144,7 +158,7 @@ export class AdapterModel implements ModuleContainer {
   deleteAdapter(name: string): void {
     this.checkExists(name);
     for (const [path, mod] of this.modulesByPath) {
-      if (mod.mergeStack.some((m) => m.name === name)) throw new Error(`adapter "${name}" is merged into ${path}; unmerge it before deleting`);
+      if (mod.mergeOrder.includes(name)) throw new Error(`adapter "${name}" is merged into ${path}; unmerge it before deleting`);
     }
     for (const mod of this.modulesByPath.values()) {
       mod.layers.get(name)?.dispose();
@@ -171,16 +185,29 @@ export class AdapterModel implements ModuleContainer {
     return this.active.flatMap((n) => [...this.modules(n).values()].flatMap((l) => l.trainableVariables));
   }
 
-  /** Dropout on (training) or off (evaluation) in every adapter layer. */
-  train(on = true): void {
-    for (const mod of this.modulesByPath.values()) for (const l of mod.layers.values()) l.training = on;
+  /**
+   * Dropout on (training) or off (evaluation) in every adapter layer. A `seed` fixes the dropout masks
+   * from here on (each layer draws its own sequence from it), so a run with dropout repeats; a trainer
+   * passes a fresh seed per step from its own random stream.
+   */
+  train(on = true, seed?: number): void {
+    const seeds = seed === undefined ? undefined : mulberry32(seed);
+    for (const mod of this.modulesByPath.values()) {
+      for (const l of mod.layers.values()) {
+        l.training = on;
+        if (seeds) l.dropoutSeed = nextSeed(seeds);
+      }
+    }
   }
 
   eval(): void {
     this.train(false);
   }
 
-  /** Folds the active adapters into the projections' weights (unmerge restores them exactly). */
+  /**
+   * Folds the active adapters into the projections' weights through each layer's own merge (the
+   * projection's Linear is the slot it writes); unmerge restores them exactly.
+   */
   merge(names: string[] = this.active): void {
     for (const n of names) this.checkExists(n);
     const linears = new Map(this.base.namedLinears());
@@ -188,22 +215,17 @@ export class AdapterModel implements ModuleContainer {
       const linear = linears.get(path)!;
       for (const n of names) {
         const layer = mod.layers.get(n);
-        if (!layer || mod.mergeStack.some((m) => m.name === n)) continue;
-        mod.mergeStack.push({ name: n, previous: linear.weight });
-        linear.weight = layer.mergedWeight(linear.weight);
+        if (!layer || layer.merged) continue;
+        layer.merge(linear);
+        mod.mergeOrder.push(n);
       }
     }
   }
 
+  /** Undoes every merge, newest first. */
   unmerge(): void {
-    const linears = new Map(this.base.namedLinears());
-    for (const [path, mod] of this.modulesByPath) {
-      const linear = linears.get(path)!;
-      while (mod.mergeStack.length) {
-        const { previous } = mod.mergeStack.pop()!;
-        linear.weight.dispose();
-        linear.weight = previous;
-      }
+    for (const mod of this.modulesByPath.values()) {
+      while (mod.mergeOrder.length) mod.layers.get(mod.mergeOrder.pop()!)!.unmerge();
     }
   }
 
@@ -215,9 +237,12 @@ export class AdapterModel implements ModuleContainer {
   mergeAndUnload(options: { keepOriginal?: boolean } = {}): ModuleContainer {
     this.merge();
     for (const mod of this.modulesByPath.values()) {
-      // Only the weights this model created are released; the first entry is the caller's original.
-      mod.mergeStack.forEach((m, i) => (i > 0 || !options.keepOriginal) && m.previous.dispose());
-      mod.mergeStack.length = 0;
+      // Only the weights this model created are released; the first merge replaced the caller's original.
+      mod.mergeOrder.forEach((n, i) => {
+        const previous = mod.layers.get(n)!.detachMerge();
+        if (i > 0 || !options.keepOriginal) previous.dispose();
+      });
+      mod.mergeOrder.length = 0;
     }
     return this.unload();
   }
@@ -331,9 +356,21 @@ export class AdapterModel implements ModuleContainer {
   }
 }
 
-/** Wraps a model and attaches its first adapter (PEFT's get_peft_model). */
-export function injectAdapter(model: ModuleContainer, config: AdapterModelConfig, name = 'default'): AdapterModel {
+/** How injectAdapter names and seeds the adapter. */
+export interface InjectAdapterOptions {
+  /** Adapter name (default 'default'). */
+  name?: string;
+  /** Seeds the adapter's initialisation, as torch.manual_seed before get_peft_model does in PEFT. */
+  seed?: number;
+}
+
+/**
+ * Wraps a model and attaches its first adapter (PEFT's get_peft_model). The third argument may still
+ * be the adapter name alone.
+ */
+export function injectAdapter(model: ModuleContainer, config: AdapterModelConfig, options: InjectAdapterOptions | string = {}): AdapterModel {
+  const { name = 'default', seed } = typeof options === 'string' ? { name: options } : (options ?? {});
   const m = model instanceof AdapterModel ? model : new AdapterModel(model);
-  m.addAdapter(name, config);
+  m.addAdapter(name, config, { seed });
   return m;
 }
