@@ -26,10 +26,15 @@ export interface TextTokenizer {
 
 export interface CausalLMGenerateOptions {
   maxNewTokens: number;
+  /** 0 (the default) picks the most likely token; above 0 samples. */
   temperature?: number;
+  /** Sampling only: keep the k most likely tokens. */
   topK?: number;
+  /** Sampling only: keep the most likely tokens up to cumulative probability p, 0 < p <= 1. */
   topP?: number;
+  /** A row stops after emitting one of these (the token is returned). Defaults to the model's EOS; [] never stops. */
   eosTokenId?: number | number[];
+  /** Seeds the sampler so a call is repeatable. */
   seed?: number;
 }
 

@@ -1,20 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLMGenerateOptions } from '@smoa/core';
 import type { KVCache, LlamaModelCore } from '../model/llama';
 import { keyMaskTensor, positionsFromMask } from '../model/positions';
 import { createRng, sampleToken } from './sampling';
 
-export interface GenerateOptions {
-  maxNewTokens: number;
-  /** 0 (the default) picks the most likely token; above 0 samples. */
-  temperature?: number;
-  /** Sampling only: keep the k most likely tokens. */
-  topK?: number;
-  /** Sampling only: keep the most likely tokens up to cumulative probability p, 0 < p <= 1. */
-  topP?: number;
-  /** A row stops after emitting one of these (the token is returned). Defaults to the config's eos_token_id; [] never stops. */
-  eosTokenId?: number | number[];
-  /** Seeds the sampler so a call is repeatable. */
-  seed?: number;
+/** @smoa/core's generation options (maxNewTokens, temperature, topK, topP, eosTokenId, seed) plus Llama's own. */
+export interface GenerateOptions extends CausalLMGenerateOptions {
   /** Reuse keys and values of earlier positions (default). false recomputes the whole sequence per token. */
   useCache?: boolean;
   /**
