@@ -6,6 +6,7 @@ import {
   type TaskDefinition,
   type TextTokenizer,
 } from '@smoa/datasets';
+import { checkOptions } from './options';
 import { scorePredictions } from './score';
 import type { CausalLM } from './model';
 import { progressTracker, type ProgressCallback } from './progress';
@@ -57,6 +58,16 @@ export async function evaluateGeneration(
 ): Promise<EvaluationResult> {
   if (examples.length === 0) throw new RangeError(`evaluateGeneration(${task.name}): no examples`);
   if (task.metric === 'perplexity') throw new Error(`task "${task.name}" is scored by perplexity: use evaluatePerplexity`);
+  checkOptions(`evaluateGeneration(${task.name})`, options, {
+    batchSize: 'a positive integer',
+    maxNewTokens: 'a positive integer',
+    cutoffLength: 'an integer of at least 2',
+    temperature: 'a finite number >= 0',
+    topK: 'a positive integer',
+    topP: 'a number in (0, 1]',
+    seed: 'an integer',
+    eosTokenId: 'a non-negative integer',
+  });
   const started = performance.now();
   const batchSize = options.batchSize ?? 8;
   const maxNewTokens = options.maxNewTokens ?? defaultMaxNewTokens(tokenizer, examples, model.config.maxPositionEmbeddings);

@@ -1,3 +1,4 @@
+import { checkOptions } from './options';
 import {
   createPromptTemplate,
   encodeExample,
@@ -51,6 +52,7 @@ export async function evaluateMultipleChoice(
   options: MultipleChoiceOptions = {},
 ): Promise<EvaluationResult> {
   if (examples.length === 0) throw new RangeError(`evaluateMultipleChoice(${task.name}): no examples`);
+  checkOptions(`evaluateMultipleChoice(${task.name})`, options, { batchSize: 'a positive integer', cutoffLength: 'an integer of at least 2' });
   const started = performance.now();
   const mode = options.mode ?? 'options';
   const normalization = options.normalization ?? 'none';

@@ -1,3 +1,4 @@
+import { checkOptions } from './options';
 import { IGNORE_INDEX, type TokenBlock } from '@smoa/datasets';
 import type { CausalLM } from './model';
 import { progressTracker, type ProgressCallback } from './progress';
@@ -15,6 +16,7 @@ export async function evaluatePerplexity(
   options: { batchSize?: number; padTokenId?: number; onProgress?: ProgressCallback; task?: string; split?: string } = {},
 ): Promise<EvaluationResult> {
   if (blocks.length === 0) throw new RangeError('evaluatePerplexity: no blocks');
+  checkOptions('evaluatePerplexity', options, { batchSize: 'a positive integer', padTokenId: 'a non-negative integer' });
   const started = performance.now();
   const sequences = blocks.map((b, i) => {
     const from = b.labels.findIndex((l) => l !== IGNORE_INDEX);
