@@ -88,6 +88,22 @@ describe('wrapDenseLayers input checks', () => {
     expect(() => unwrapDenseLayers(baseModel(), {} as { merge: boolean })).toThrow(/options must be \{ merge: true \} or \{ merge: false \}/);
   });
 
+  it('repeats dropout masks for the same dropoutSeed', () => {
+    const x = randomMatrix(8, 12, 6);
+    const outputs = (seed: number) => {
+      const wrapped = wrapDenseLayers(baseModel(), { method: 'lora', r: 2, dropout: 0.2, seed: 1, targetModules: ['fc1'] });
+      const layer = wrapped.layers.find((l) => l instanceof AdapterDense) as AdapterDense;
+      // B starts at zero, which would hide the mask.
+      layer.trainableWeights.forEach((w) => w.write(tf.add(w.read(), 0.1)));
+      layer.dropoutSeed = seed;
+      return [0, 1].map(() => Array.from((layer.apply(x, { training: true }) as tf.Tensor).dataSync()));
+    };
+    const a = outputs(5);
+    expect(outputs(5)).toEqual(a);
+    expect(a[1]).not.toEqual(a[0]);
+    expect(outputs(6)[0]).not.toEqual(a[0]);
+  });
+
   it('gives the same initial factors for the same seed', () => {
     const factors = (seed: number) => wrapDenseLayers(baseModel(), { method: 'lora', r: 2, seed }).trainableWeights.map((w) => Array.from(w.read().dataSync()));
     expect(factors(3)).toEqual(factors(3));

@@ -31,6 +31,8 @@ export abstract class AdapterDense extends layers.Layer {
   protected kernel?: LayerVariable;
   protected bias?: LayerVariable;
   private readonly initSeeds: SeedStream;
+  private dropoutSeeds: SeedStream = () => undefined;
+  private seedOfDropout?: number;
   private held?: { source: object; weight: tf.Tensor2D };
 
   constructor(args: AdapterDenseArgs, where: string) {
@@ -41,6 +43,16 @@ export abstract class AdapterDense extends layers.Layer {
     this.dropout = args.dropout === undefined ? 0 : checkDropout(where, args.dropout);
     this.useBias = args.useBias ?? true;
     this.initSeeds = seedStream(where, args.seed);
+  }
+
+  /** Seeds the dropout masks: setting it restarts a fixed sequence of masks, one per training call. */
+  get dropoutSeed(): number | undefined {
+    return this.seedOfDropout;
+  }
+
+  set dropoutSeed(seed: number | undefined) {
+    this.dropoutSeeds = seedStream(`${this.getClassName()} (dropout)`, seed);
+    this.seedOfDropout = seed;
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -95,7 +107,7 @@ export abstract class AdapterDense extends layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const inDim = x.shape[x.rank - 1] as number;
     const x2 = tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
-    const dropped = kwargs.training === true && this.dropout > 0 ? (tf.dropout(x2, this.dropout) as tf.Tensor2D) : undefined;
+    const dropped = kwargs.training === true && this.dropout > 0 ? (tf.dropout(x2, this.dropout, undefined, this.dropoutSeeds()) as tf.Tensor2D) : undefined;
     let y: tf.Tensor = this.adaptedOutput(x2, dropped, this.frozenWeight());
     if (this.bias) y = tf.add(y, this.bias.read());
     return tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
