@@ -15,8 +15,8 @@ export { captureCheckpoint, restoreCheckpoint, TRAINER_STATE_FORMAT } from './ch
 export type { TrainerState, TrainingCheckpoint } from './checkpoint/payload';
 export { MemoryCheckpointStore } from './checkpoint/store';
 export type { CheckpointStore, CheckpointTag } from './checkpoint/store';
-export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './trainer/config';
-export type { TrainConfig, SelectBy } from './trainer/config';
+export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, resumeChanges, RESUME_INVARIANT_FIELDS } from './trainer/config';
+export type { TrainConfig, SelectBy, ConfigChange } from './trainer/config';
 export { evaluateLoss } from './trainer/evaluate-loss';
 export type { LossReport } from './trainer/evaluate-loss';
 export type { TrainEvent, TrainStopReason } from './trainer/events';

@@ -1,3 +1,16 @@
 export { DirectoryCheckpointStore, readCheckpointDir, STATE_FILE, WEIGHTS_FILE, OPTIMIZER_FILE } from './node/directory-store';
 export type { DirectoryCheckpointStoreOptions } from './node/directory-store';
 export { interruptOnSigint } from './node/interrupt';
+export { interruptOnSignals, signalExitCode, INTERRUPT_SIGNALS } from './node/interrupt';
+export type { InterruptSignal } from './node/interrupt';
+export { fineTune, ADAPTER_DIR, CHECKPOINTS_DIR } from './node/fine-tune/fine-tune';
+export type { FineTuneOptions, FineTuneResult } from './node/fine-tune/fine-tune';
+export { checkRunDir, prepareRunDir } from './node/fine-tune/run-dir';
+export type { RunDirOptions } from './node/fine-tune/run-dir';
+export { readMetrics, METRICS_FILE } from './node/fine-tune/metrics-file';
+export type { MetricsRecord } from './node/fine-tune/metrics-file';
+export { readRunRecord, RUN_FILE } from './node/fine-tune/run-record';
+export type { RunRecord } from './node/fine-tune/run-record';
+export { createStagingDir, replaceDirectory, recoverDirectory } from './node/fs/swap';
+export type { DirectoryRecovery } from './node/fs/swap';
+export { writeFileDurable, writeFileSynced, syncPath, syncTree } from './node/fs/durable';

@@ -80,9 +80,12 @@ describe('DirectoryCheckpointStore', () => {
   });
 });
 
-describe('Ctrl-C', () => {
-  it('saves a checkpoint and exits cleanly on SIGINT', async () => {
-    const root = join(scratch, 'sigint');
+describe('Ctrl-C and SIGTERM', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('saves a checkpoint and exits cleanly on %s (exit code %i)', async (signal, expected) => {
+    const root = join(scratch, signal);
     const child = spawn(process.execPath, [fileURLToPath(new URL('../../test-fixtures/train-child.mjs', import.meta.url)), root], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -92,13 +95,13 @@ describe('Ctrl-C', () => {
     const code = await new Promise<number | null>((resolve) => {
       child.stdout.on('data', (d) => {
         out += d;
-        if (/step 5\n/.test(out) && !child.killed) child.kill('SIGINT');
+        if (/step 5\n/.test(out) && !child.killed) child.kill(signal);
       });
       child.on('exit', (c) => resolve(c));
     });
     expect(err.replace(/.*already registered.*\n/g, '')).not.toMatch(/Error/);
-    expect(code).toBe(130);
-    expect(out).toMatch(/interrupt received/);
+    expect(code).toBe(expected);
+    expect(out).toContain(`${signal} received`);
     const stopped = /stopped: interrupted: interrupted at step (\d+); checkpoint saved at step (\d+)/.exec(out);
     expect(stopped).not.toBeNull();
     const step = Number(stopped![1]);

@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '@smoa/safetensors/node';
+import { syncPath, syncTree, writeFileDurable } from './fs/durable';
 import type { TrainerState, TrainingCheckpoint } from '../checkpoint/payload';
 import type { CheckpointStore, CheckpointTag } from '../checkpoint/store';
 
@@ -22,9 +22,11 @@ const stepDirName = (step: number) => `step-${String(step).padStart(6, '0')}`;
 /**
  * Checkpoints as folders under `<root>`: step-NNNNNN/ holds trainer_state.json, trainable.safetensors,
  * optimizer.safetensors and whatever exportModel writes; the files `last` and `best` name the folder
- * each tag points to. A folder is written under a temporary name and renamed into place, and the
- * pointer is replaced atomically after it, so a crash mid-save leaves the previous checkpoint intact.
- * Folders no pointer names any more are removed.
+ * each tag points to. A folder is written under a temporary name, fsynced (files, then the folder),
+ * renamed into place and the root fsynced; only then is the pointer replaced (atomically, synced), so
+ * a crash or power loss mid-save leaves the previous checkpoint intact and a pointer never names a
+ * folder that is not on disk. Folders no pointer names any more, and the `.step-N.*.tmp` folders a
+ * killed save leaves, are removed.
  */
 export class DirectoryCheckpointStore implements CheckpointStore {
   constructor(
@@ -58,15 +60,32 @@ export class DirectoryCheckpointStore implements CheckpointStore {
         await this.options.exportModel?.(tmp, checkpoint.state.step);
         // The state file goes last: a folder with it is complete.
         await writeFile(join(tmp, STATE_FILE), JSON.stringify(checkpoint.state, null, 2) + '\n');
+        // Every file (exportModel's too), then the folder, reach the disk before the folder counts.
+        await syncTree(tmp);
         await rm(dir, { recursive: true, force: true });
         await rename(tmp, dir);
+        await syncPath(this.root);
       } catch (err) {
         await rm(tmp, { recursive: true, force: true });
         throw err;
       }
     }
-    await writeFileAtomic(join(this.root, tag), name + '\n');
+    await writeFileDurable(join(this.root, tag), name + '\n');
     await this.prune();
+  }
+
+  /** Removes what killed saves left behind: `.step-N.*.tmp` folders and temporary pointer files. */
+  async removeStale(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.root);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const stale = entries.filter((e) => /^\.(step-\d+|last|best)\.[0-9a-f]+\.tmp$/.test(e));
+    for (const e of stale) await rm(join(this.root, e), { recursive: true, force: true });
+    return stale.map((e) => join(this.root, e));
   }
 
   async load(tag: CheckpointTag): Promise<TrainingCheckpoint | undefined> {
@@ -83,6 +102,7 @@ export class DirectoryCheckpointStore implements CheckpointStore {
     for (const entry of await readdir(this.root)) {
       if (/^step-\d+$/.test(entry) && !keep.has(entry)) await rm(join(this.root, entry), { recursive: true, force: true });
     }
+    await this.removeStale();
   }
 }
 

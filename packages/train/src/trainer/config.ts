@@ -26,6 +26,12 @@ export interface TrainConfig {
   seed: number;
   shuffle: boolean;
   selectBy: SelectBy;
+  /**
+   * Stop with reason "diverged" when the training loss blows up: above 3x the run's first loss (and 1 more), or up
+   * to a uniform guess (ln vocabSize) after starting clearly below it (a learning rate far too high
+   * leaves the model there with finite numbers, which the non-finite check cannot see).
+   */
+  stopOnDivergence: boolean;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -47,6 +53,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   seed: 0,
   shuffle: true,
   selectBy: 'loss',
+  stopOnDivergence: true,
 };
 
 const POSITIVE_INTS = ['maxSteps', 'batchSize', 'gradientAccumulationSteps', 'evalBatchSize'] as const;
@@ -67,6 +74,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   for (const k of ['beta1', 'beta2'] as const) if (!(c[k] >= 0 && c[k] < 1)) throw new Error(`train config: ${k} must be in [0, 1), got ${c[k]}`);
   if (!DECAY_KINDS.includes(c.decay)) throw new Error(`train config: decay must be one of ${DECAY_KINDS.join(', ')}, got "${c.decay}"`);
   if (!Number.isInteger(c.seed)) throw new Error(`train config: seed must be an integer, got ${c.seed}`);
+  for (const k of ['shuffle', 'stopOnDivergence'] as const) if (typeof c[k] !== 'boolean') throw new Error(`train config: ${k} must be true or false, got ${JSON.stringify(c[k])}`);
   if (c.selectBy !== 'loss' && (typeof c.selectBy !== 'object' || typeof c.selectBy.metric !== 'string')) {
     throw new Error(`train config: selectBy must be "loss" or { metric: string, higherIsBetter: boolean }, got ${JSON.stringify(c.selectBy)}`);
   }
@@ -77,5 +85,30 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Fields a resumed run must share with the run that wrote the checkpoint, or its curve differs. */
+/**
+ * Fields a resumed run must share with the run that wrote the checkpoint: they fix which examples each
+ * step sees, so a different value would make a different run under the same name. A resume with one
+ * of them changed is refused.
+ */
 export const RESUME_INVARIANT_FIELDS = ['batchSize', 'gradientAccumulationSteps', 'seed', 'shuffle'] as const;
+
+/** A setting a resumed run changed (learning rate, schedule, steps, ...): allowed, reported and recorded. */
+export interface ConfigChange {
+  field: keyof TrainConfig;
+  from: unknown;
+  to: unknown;
+}
+
+/**
+ * The fields outside RESUME_INVARIANT_FIELDS in which `current` differs from the config stored in a
+ * checkpoint. Fields the stored config lacks (written by an older version) are not reported.
+ */
+export function resumeChanges(saved: Partial<TrainConfig>, current: TrainConfig): ConfigChange[] {
+  const invariant = new Set<string>(RESUME_INVARIANT_FIELDS);
+  const changes: ConfigChange[] = [];
+  for (const field of Object.keys(current) as (keyof TrainConfig)[]) {
+    if (invariant.has(field) || !(field in saved)) continue;
+    if (JSON.stringify(saved[field]) !== JSON.stringify(current[field])) changes.push({ field, from: saved[field], to: current[field] });
+  }
+  return changes;
+}

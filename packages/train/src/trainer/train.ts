@@ -9,7 +9,7 @@ import { SeededRng } from '../rng/seeded-rng';
 import { learningRateAt } from '../schedule/lr-schedule';
 import { captureCheckpoint, restoreCheckpoint, TRAINER_STATE_FORMAT, type TrainerState, type TrainingCheckpoint } from '../checkpoint/payload';
 import type { CheckpointStore, CheckpointTag } from '../checkpoint/store';
-import { resolveTrainConfig, RESUME_INVARIANT_FIELDS, type TrainConfig } from './config';
+import { resolveTrainConfig, resumeChanges, RESUME_INVARIANT_FIELDS, type TrainConfig } from './config';
 import { evaluateLoss, type LossReport } from './evaluate-loss';
 import type { TrainEvent, TrainStopReason } from './events';
 import type { TrainableCausalLM } from './model';
@@ -95,6 +95,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     rng = SeededRng.fromState(checkpoint.state.rng);
     best = checkpoint.state.best;
     lastCheckpointStep = step;
+    await emit({ type: 'resume', step, changed: resumeChanges(checkpoint.state.config, config) });
   }
 
   const state = (): TrainerState => ({
@@ -119,6 +120,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const finish = async (reason: TrainStopReason, message: string): Promise<TrainResult> => {
     await emit({ type: 'stop', step, reason, message });
     return { reason, message, step, ...(lastValidation ? { lastValidation } : {}), ...(best ? { best } : {}), ...(lastCheckpointStep !== undefined ? { lastCheckpointStep } : {}) };
+  };
+  const uniformLoss = Math.log(model.config.vocabSize);
+  let firstLoss: number | undefined;
+  const divergence = (loss: number): string | undefined => {
+    if (!config.stopOnDivergence) return undefined;
+    if (firstLoss === undefined) {
+      firstLoss = loss;
+      return undefined;
+    }
+    if (loss > 3 * firstLoss && loss > firstLoss + 1) return `the training loss ${loss.toFixed(4)} is over 3x this run's first loss (${firstLoss.toFixed(4)})`;
+    if (firstLoss < 0.9 * uniformLoss && loss >= uniformLoss * 0.999) {
+      return `the training loss ${loss.toFixed(4)} has risen to a uniform guess over the vocabulary (ln ${model.config.vocabSize} = ${uniformLoss.toFixed(4)}) from ${firstLoss.toFixed(4)}`;
+    }
+    return undefined;
   };
   const keptMessage = () =>
     lastCheckpointStep !== undefined ? `the last good checkpoint (step ${lastCheckpointStep}) is kept` : 'no checkpoint had been saved yet';
@@ -168,6 +183,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (!Number.isFinite(loss)) {
         tf.dispose(gradsSum);
         return finish('non-finite', `step ${step + 1}: the training loss is ${loss}; stopped without updating, ${keptMessage()}`);
+      }
+      const diverged = divergence(loss);
+      if (diverged) {
+        tf.dispose(gradsSum);
+        return finish('diverged', `step ${step + 1}: ${diverged}; the run diverged (is the learning rate ${config.learningRate} too high?). Stopped without updating, ${keptMessage()}`);
       }
       const { grads: clipped, norm } = clipByGlobalNorm(gradsSum, config.maxGradNorm);
       tf.dispose(gradsSum);
