@@ -4,7 +4,7 @@
 // Figures that are compared (e.g. adapters' step times) come from the same module in the same run.
 import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { cpus, totalmem, platform, arch } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 
@@ -81,11 +81,13 @@ function markdown(recs) {
   return lines.join('\n') + '\n';
 }
 
-const outDir = join(root, 'bench-results');
+// --out=<dir> (what `smoa bench --out` passes); default bench-results/ in the repository.
+const outArg = args.find((a) => a.startsWith('--out='))?.slice(6);
+const outDir = outArg ? resolve(outArg) : join(root, 'bench-results');
 await mkdir(outDir, { recursive: true });
 for (const [file, text] of [['latest.json', JSON.stringify(records, null, 2) + '\n'], ['latest.md', markdown(records)]]) {
   const tmp = join(outDir, `.${file}.tmp`);
   await writeFile(tmp, text);
   await rename(tmp, join(outDir, file));
 }
-console.log(`\nwrote bench-results/latest.json and bench-results/latest.md`);
+console.log(`\nwrote ${join(outDir, 'latest.json')} and ${join(outDir, 'latest.md')}`);

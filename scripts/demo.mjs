@@ -5,23 +5,27 @@
 //   - tinyshakespeare: validation perplexity on held-out passages (a new domain for a TinyStories model);
 //   - BoolQ (LLM-Adapters format): log-likelihood accuracy of "the correct answer is true/false"
 //     after the task prompt, and the share of generations in the answer format.
+// Each run is a fineTune run directory under runs/demo/ (run.json, metrics.jsonl, checkpoints, adapter/).
 // Every package is loaded from its built dist/ (`pnpm demo` builds first), so this runs from a clone.
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 
 const started = performance.now();
 const pkg = (name, entry = 'index') => import(new URL(`../packages/${name}/dist/${entry}.js`, import.meta.url));
-const [{ initBackend }, llama, datasets, datasetsNode, trainPkg, evalPkg] = await Promise.all([
+const [{ initBackend }, llama, datasets, datasetsNode, trainNode, trainPkg, evalPkg] = await Promise.all([
   pkg('backend'),
   pkg('llama', 'node'),
   pkg('datasets'),
   pkg('datasets', 'node'),
+  pkg('train', 'node'),
   pkg('train'),
   pkg('eval'),
 ]);
 const { loadLlama, embeddedModelDir } = llama;
 const { tokenBlocks, encodeExample, exampleFormatter, getTask, shuffled } = datasets;
 const { loadTask } = datasetsNode;
-const { train, prepareModel } = trainPkg;
+const { fineTune } = trainNode;
+const { prepareModel } = trainPkg;
 const { evaluatePerplexity, evaluateMultipleChoice, evaluateGeneration } = evalPkg;
 
 const SEED = 0;
@@ -57,28 +61,33 @@ async function evaluate(model) {
 const TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
 const runs = [
   { name: 'base (no training)', mode: { kind: 'none' } },
-  { name: 'SMoA r=8 K=2', mode: { kind: 'adapter', adapter: { method: 'smoa', r: 8, numBlocks: 2, alpha: 8, targetModules: TARGETS } }, lr: 3e-2 },
-  { name: 'LoRA r=4', mode: { kind: 'adapter', adapter: { method: 'lora', r: 4, alpha: 4, targetModules: TARGETS } }, lr: 1e-2 },
+  { name: 'SMoA r=8 K=2', dir: 'smoa', mode: { kind: 'adapter', adapter: { method: 'smoa', r: 8, numBlocks: 2, alpha: 8, targetModules: TARGETS } }, lr: 3e-2 },
+  { name: 'LoRA r=4', dir: 'lora', mode: { kind: 'adapter', adapter: { method: 'lora', r: 4, alpha: 4, targetModules: TARGETS } }, lr: 1e-2 },
 ];
 const rows = [];
 for (const run of runs) {
   const t0 = performance.now();
   const { model } = await loadLlama(embeddedModelDir());
-  const prepared = prepareModel(model, run.mode.kind === 'adapter' ? { ...run.mode, seed: SEED } : run.mode);
+  let prepared;
   let finalLoss;
-  if (run.mode.kind !== 'none') {
-    const result = await train({
-      model: prepared,
-      train: trainSet,
+  if (run.mode.kind === 'none') {
+    prepared = prepareModel(model, run.mode);
+  } else {
+    const result = await fineTune({
+      model,
+      data: { train: trainSet },
+      mode: run.mode,
       config: { maxSteps: STEPS, batchSize: 8, learningRate: run.lr, warmupSteps: 5, decay: 'cosine', seed: SEED, maxGradNorm: 1 },
+      runDir: fileURLToPath(new URL(`../runs/demo/${run.dir}`, import.meta.url)),
+      overwrite: true,
       onEvent: (e) => {
         if (e.type === 'step' && e.step % 20 === 0) process.stderr.write(`  ${run.name}: step ${e.step}/${STEPS} loss ${e.loss.toFixed(3)}\n`);
         if (e.type === 'step') finalLoss = e.loss;
       },
     });
     if (result.reason !== 'completed') throw new Error(`${run.name}: ${result.message}`);
+    prepared = result.model;
   }
-  prepared.setTrainingMode(false);
   const metrics = await evaluate(prepared);
   rows.push({ name: run.name, trainable: prepared.numTrainable, finalLoss, ...metrics, seconds: (performance.now() - t0) / 1000 });
   process.stderr.write(`  ${run.name}: done in ${rows.at(-1).seconds.toFixed(0)} s\n`);

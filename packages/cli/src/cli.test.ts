@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,21 +13,34 @@ const FIXTURES = fileURLToPath(new URL('../test-fixtures/', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'smoa-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+interface SpawnOptions {
+  cwd?: string;
+  uid?: number;
+  /** Called with the child once it runs (to send it signals). */
+  onChild?: (child: ChildProcess) => void;
+}
+
 /** Runs the bin without blocking the test worker (a blocked worker misses vitest's heartbeats). */
-function smoa(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function smoa(...args: (string | SpawnOptions)[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const options = (typeof args.at(-1) === 'object' ? args.pop() : {}) as SpawnOptions;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SMOA_BACKEND: 'wasm' } });
+    const child = spawn(process.execPath, [BIN, ...(args as string[])], {
+      env: { ...process.env, SMOA_BACKEND: 'wasm' },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
+    });
+    options.onChild?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       const filtered = stderr
         .split('\n')
         .filter((l) => !/already registered/.test(l))
         .join('\n');
-      resolve({ code, stdout, stderr: filtered });
+      resolve({ code, signal, stdout, stderr: filtered });
     });
   });
 }
@@ -129,6 +142,13 @@ describe('bad input', () => {
 
 describe('train, eval, resume, merge, generate, convert, info on real data', () => {
   const run = join(scratch, 'run');
+  const steps = () =>
+    readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'step')
+      .map((l) => l.step as number);
 
   it('trains SMoA on tinyshakespeare, writing metrics.jsonl, loss.svg, checkpoints and the adapter', async () => {
     const r = await smoa('train', ...SMALL_TRAIN, '--output', run, '--lr', '0.01');
@@ -136,7 +156,8 @@ describe('train, eval, resume, merge, generate, convert, info on real data', () 
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/completed: completed 4 steps/);
     const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.type === 'step').map((l) => l.step)).toEqual([1, 2, 3, 4]);
+    expect(steps()).toEqual([1, 2, 3, 4]);
+    expect(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'))).toMatchObject({ format: 'smoa-run', info: { task: 'tinyshakespeare' }, config: { learningRate: 0.01, evalEvery: 2 } });
     expect(lines.filter((l) => l.type === 'eval').map((l) => l.step)).toEqual([2, 4]);
     const svg = readFileSync(join(run, 'loss.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
@@ -147,13 +168,38 @@ describe('train, eval, resume, merge, generate, convert, info on real data', () 
     expect(existsSync(join(run, 'adapter', 'adapter_model.safetensors'))).toBe(true);
   });
 
-  it('resumes the run to more steps, continuing metrics.jsonl', async () => {
+  it('resumes after a kill -9 without repeating steps, warns about and records a changed --lr, cleans stale temporaries', async () => {
     const args = [...SMALL_TRAIN];
-    args[args.indexOf('--max-steps') + 1] = '6';
-    const r = await smoa('train', ...args, '--output', run, '--lr', '0.01', '--resume');
+    args[args.indexOf('--max-steps') + 1] = '8';
+    // Killed with SIGKILL once step 5 is in metrics.jsonl: the last checkpoint is step 4.
+    const killed = await smoa('train', ...args, '--output', run, '--lr', '0.01', '--resume', {
+      onChild: (child) => {
+        const timer = setInterval(() => {
+          if (steps().includes(5)) {
+            child.kill('SIGKILL');
+            clearInterval(timer);
+          }
+        }, 20);
+        child.on('exit', () => clearInterval(timer));
+      },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(steps()).toContain(5);
+    // What a kill in the middle of a checkpoint save leaves behind.
+    mkdirSync(join(run, 'checkpoints', '.step-000006.0123456789ab.tmp'));
+    const r = await smoa('train', ...args, '--output', run, '--lr', '0.02', '--resume');
+    expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
-    const steps = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step').map((l) => l.step);
-    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(r.stderr).toMatch(/resuming from step \d+/);
+    // The checkpoint (step 4) came from the 4-step run: --max-steps changed too.
+    expect(r.stderr).toMatch(/warning: --resume with changed settings: --max-steps 4 -> 8, --lr 0\.01 -> 0\.02; recorded in run\.json/);
+    expect(steps()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
+    expect(record.resumes.at(-1).changed).toEqual([
+      { field: 'maxSteps', from: 4, to: 8 },
+      { field: 'learningRate', from: 0.01, to: 0.02 },
+    ]);
+    expect(readdirSync(join(run, 'checkpoints')).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
   it('evaluates the trained adapter and the base model; the adapter changes the perplexity', async () => {
@@ -169,10 +215,21 @@ describe('train, eval, resume, merge, generate, convert, info on real data', () 
 
   it('merges the adapter into a Hugging Face checkpoint that evaluates like model + adapter', async () => {
     const out = join(scratch, 'merged');
-    const r = await smoa('merge', '--adapter', join(run, 'adapter'), '--output', out);
+    // A complete merged folder that a kill left between the two renames of an earlier --overwrite run,
+    // and a partial build of another: the next run finishes the first swap and drops the partial one.
+    mkdirSync(join(scratch, '.merged.aaaaaaaaaaaa.new'));
+    writeFileSync(join(scratch, '.merged.aaaaaaaaaaaa.new', 'config.json'), '{"earlier": true}');
+    mkdirSync(join(scratch, '.merged.bbbbbbbbbbbb.tmp'));
+    const refused = await smoa('merge', '--adapter', join(run, 'adapter'), '--output', out);
+    expect(refused.stderr).toMatch(/--output .*merged: finished the replacement an earlier run was killed in/);
+    expect(refused.stderr).toMatch(/removed 1 stale temporary folder/);
+    expect(refused.stderr).toMatch(/--output .*merged: already exists and is not empty; pass --overwrite to replace it\n/);
+    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"earlier": true}');
+    const r = await smoa('merge', '--adapter', join(run, 'adapter'), '--output', out, '--overwrite');
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) expect(existsSync(join(out, f))).toBe(true);
+    expect(readdirSync(scratch).filter((f) => f.startsWith('.merged'))).toEqual([]);
     const merged = await smoa('eval', '--task', 'tinyshakespeare', '--limit', '6', '--block-size', '48', '--model', out);
     const withAdapter = await smoa('eval', '--task', 'tinyshakespeare', '--limit', '6', '--block-size', '48', '--adapter', join(run, 'adapter'));
     const ppl = (s: string) => Number(/perplexity ([\d.]+)/.exec(s)![1]);
@@ -181,8 +238,14 @@ describe('train, eval, resume, merge, generate, convert, info on real data', () 
 
   it('converts the llama2.c checkpoint and generates the documented story greedily', async () => {
     const out = join(scratch, 'converted');
-    const c = await smoa('convert', 'llama2c', join(FIXTURES, 'stories260K.bin'), join(FIXTURES, 'tok512.bin'), '--output', out);
+    // A kill after an earlier --overwrite moved the old output aside: no output folder, only the old one.
+    mkdirSync(join(scratch, '.converted.cccccccccccc.old'));
+    writeFileSync(join(scratch, '.converted.cccccccccccc.old', 'config.json'), '{"old": true}');
+    const c = await smoa('convert', 'llama2c', join(FIXTURES, 'stories260K.bin'), join(FIXTURES, 'tok512.bin'), '--output', out, '--overwrite');
+    expect(c.stderr).toMatch(/--output .*converted: restored the previous output/);
     expect(c.code).toBe(0);
+    expect(readdirSync(scratch).filter((f) => f.startsWith('.converted'))).toEqual([]);
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
     expect(c.stdout).toMatch(/legacy checkpoint/);
     const g = await smoa('generate', '--model', out, '--prompt', 'Once upon a time', '--max-new-tokens', '20');
     expect(g.code).toBe(0);
@@ -201,11 +264,77 @@ describe('train, eval, resume, merge, generate, convert, info on real data', () 
   });
 });
 
+describe('runs that go wrong', () => {
+  it('SIGTERM stops like Ctrl-C: the step finishes, a checkpoint and the adapter are saved, exit code 143', async () => {
+    const out = join(scratch, 'sigterm');
+    const args = [...SMALL_TRAIN];
+    args[args.indexOf('--max-steps') + 1] = '500';
+    const r = await smoa('train', ...args, '--output', out, {
+      onChild: (child) => {
+        const timer = setInterval(() => {
+          if (existsSync(join(out, 'metrics.jsonl')) && readFileSync(join(out, 'metrics.jsonl'), 'utf8').includes('"type":"step"')) {
+            child.kill('SIGTERM');
+            clearInterval(timer);
+          }
+        }, 20);
+        child.on('exit', () => clearInterval(timer));
+      },
+    });
+    expect(r.code).toBe(143);
+    expect(r.stderr).toMatch(/SIGTERM: finishing this step and saving a checkpoint/);
+    expect(r.stdout).toMatch(/interrupted: interrupted at step \d+; checkpoint saved/);
+    expect(existsSync(join(out, 'checkpoints', 'last'))).toBe(true);
+    expect(existsSync(join(out, 'adapter', 'adapter_model.safetensors'))).toBe(true);
+  });
+
+  it('--lr 1e9 is caught by the divergence guard and exits 1', async () => {
+    const r = await smoa('train', ...SMALL_TRAIN, '--output', join(scratch, 'lr1e9'), '--lr', '1e9');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/(diverged|non-finite): step \d+: .*(diverged|NaN|Infinity)/);
+  });
+
+  it('a read-only --output gives a permission error naming the flag, not ENOENT', async () => {
+    // root ignores file modes, so as root the run is made as "nobody" in a folder only root may write.
+    const asRoot = process.getuid?.() === 0;
+    const parent = join(asRoot ? '/tmp' : scratch, `smoa-readonly-${process.pid}`);
+    mkdirSync(parent, { recursive: true });
+    chmodSync(parent, 0o555);
+    try {
+      const r = await smoa('train', ...SMALL_TRAIN, '--output', join(parent, 'run'), asRoot ? { uid: 65534, cwd: '/tmp' } : {});
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/--output .*run \(in .*smoa-readonly-\d+\): permission denied \(EACCES\)/);
+      expect(r.stderr).not.toMatch(/ENOENT/);
+    } finally {
+      chmodSync(parent, 0o755);
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('smoa bench', () => {
   it('finds the repository bench script from inside a checkout only', async () => {
     const here = fileURLToPath(new URL('.', import.meta.url));
     const found = findBenchScript(here);
     if (found) expect(found).toMatch(/scripts[\\/]bench\.mjs$/);
     expect(findBenchScript(tmpdir())).toBeUndefined();
+    // A project of its own with a scripts/bench.mjs is not the SMoA repository.
+    const other = join(scratch, 'other-project');
+    mkdirSync(join(other, 'scripts'), { recursive: true });
+    writeFileSync(join(other, 'scripts', 'bench.mjs'), 'process.exit(3)');
+    writeFileSync(join(other, 'pnpm-workspace.yaml'), '');
+    writeFileSync(join(other, 'package.json'), '{"name":"someone-else"}');
+    expect(findBenchScript(other)).toBeUndefined();
+    const r = await smoa('bench', { cwd: other });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is not inside a clone of the SMoA repository\. The benchmarks are not part of the installed package: git clone https:\/\/github\.com\/smoa-js\/smoa/);
+  });
+
+  it.skipIf(!findBenchScript(fileURLToPath(new URL('.', import.meta.url))))('inside the clone, writes its results to --out', async () => {
+    const out = join(scratch, 'bench-out');
+    const r = await smoa('bench', '--only', 'none', '--runs', '1', '--out', out, { cwd: fileURLToPath(new URL('.', import.meta.url)) });
+    expect(r.code).toBe(0);
+    const records = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
+    expect(records[0]).toMatchObject({ name: 'environment', params: { runs: 1 } });
+    expect(existsSync(join(out, 'latest.md'))).toBe(true);
   });
 });

@@ -1,6 +1,9 @@
+import { readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { convertLlama2c } from '@smoa/llama/node';
-import { checkOutputDir, requirePath } from '../run/run-dir';
+import { createStagingDir, replaceDirectory } from '@smoa/train/node';
+import { checkOutputDir, recoverOutput, requirePath } from '../run/run-dir';
 
 export function registerConvert(program: Command): void {
   const convert = program.command('convert').description('convert a model from another format into a Hugging Face directory');
@@ -14,10 +17,24 @@ export function registerConvert(program: Command): void {
     .action(async (checkpoint: string, tokenizer: string, opts: { output: string; overwrite: boolean }) => {
       const ckpt = requirePath(checkpoint, '<checkpoint>', 'file');
       const tok = requirePath(tokenizer, '<tokenizer>', 'file');
-      checkOutputDir(opts.output, opts.overwrite);
-      const r = await convertLlama2c(ckpt, tok, opts.output, { overwrite: opts.overwrite });
+      await recoverOutput(opts.output);
+      const out = await checkOutputDir(opts.output, opts.overwrite);
+      // Converted inside a staging folder, then swapped in whole: a kill at any point leaves the old
+      // output or the new one, and the next run repairs the swap and removes the staging folder.
+      const staging = await createStagingDir(out);
+      let r;
+      try {
+        const inner = join(staging, 'model');
+        r = await convertLlama2c(ckpt, tok, inner);
+        for (const f of await readdir(inner)) await rename(join(inner, f), join(staging, f));
+        await rmdir(inner);
+        await replaceDirectory(staging, out);
+      } catch (err) {
+        await rm(staging, { recursive: true, force: true });
+        throw err;
+      }
       process.stdout.write(
-        `wrote ${r.outDir}: llama2.c ${r.format} checkpoint, ${r.numParameters.toLocaleString('en-US')} parameters${r.tiedEmbeddings ? ', tied embeddings' : ''}\n`,
+        `wrote ${out}: llama2.c ${r.format} checkpoint, ${r.numParameters.toLocaleString('en-US')} parameters${r.tiedEmbeddings ? ', tied embeddings' : ''}\n`,
       );
     });
 }

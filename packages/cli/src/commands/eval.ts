@@ -36,7 +36,7 @@ export function registerEval(program: Command): void {
     .option('--output <dir>', 'write predictions.jsonl and summary.json here')
     .option('--overwrite', 'replace --output if it exists', false);
   configHook(cmd).action(async (opts: EvalOpts) => {
-    const out = opts.output ? prepareOutputDir(opts.output, { overwrite: opts.overwrite, flag: '--output' }) : undefined;
+    const out = opts.output ? await prepareOutputDir(opts.output, { overwrite: opts.overwrite, flag: '--output' }) : undefined;
     const info = await startBackend(opts.backend);
     process.stderr.write(describeBackend(info) + '\n');
     const { model, tokenizerRequired, dir } = await loadModel(opts.model);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeHfCheckpoint } from '../model/hf-export';
 import { attachAdapter } from '../model/adapter';
-import { checkOutputDir } from '../run/run-dir';
+import { checkOutputDir, recoverOutput } from '../run/run-dir';
 import { configHook, loadModel, startBackend, withModelOptions } from './shared';
 
 interface MergeOpts {
@@ -18,7 +18,8 @@ export function registerMerge(program: Command): void {
     .requiredOption('--output <dir>', 'directory for the merged model (config.json, model.safetensors, tokenizer files)')
     .option('--overwrite', 'replace --output if it exists', false);
   configHook(cmd).action(async (opts: MergeOpts) => {
-    const out = checkOutputDir(opts.output, opts.overwrite);
+    await recoverOutput(opts.output);
+    const out = await checkOutputDir(opts.output, opts.overwrite);
     await startBackend(opts.backend);
     const { model, dir } = await loadModel(opts.model);
     const adapters = await attachAdapter(model, opts.adapter, dir);

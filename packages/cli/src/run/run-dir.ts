@@ -1,32 +1,37 @@
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { checkRunDir, prepareRunDir, recoverDirectory } from '@smoa/train/node';
+
+const names = (flag: string) => ({ dir: flag, overwrite: '--overwrite', resume: '--resume' });
 
 /**
- * Makes sure `dir` can take a new run's output: it must not exist or be empty, unless the user
- * passed --overwrite (the old content is removed) or --resume (it is kept and continued).
+ * Makes sure `dir` can take a new command output: missing or empty, unless --overwrite (the old content
+ * is removed); and writable (a permission error says so, naming the flag).
  */
-export function prepareOutputDir(dir: string, options: { overwrite?: boolean; resume?: boolean; flag?: string }): string {
+export async function prepareOutputDir(dir: string, options: { overwrite?: boolean; flag?: string }): Promise<string> {
+  return prepareRunDir(dir, { overwrite: !!options.overwrite, resumable: false, names: names(options.flag ?? '--output') });
+}
+
+/** Like prepareOutputDir, but only checks: for writers that replace the directory as a whole themselves. */
+export async function checkOutputDir(dir: string, overwrite: boolean, flag = '--output'): Promise<string> {
+  return checkRunDir(dir, { overwrite, resumable: false, names: names(flag) });
+}
+
+/** The --output checks of a training run (with --resume), before the model is loaded. */
+export async function checkTrainOutput(dir: string, options: { overwrite: boolean; resume: boolean }): Promise<string> {
+  return checkRunDir(dir, { ...options, names: names('--output') });
+}
+
+/**
+ * Repairs what a killed `--overwrite` swap of this output left (finishes it or puts the old folder
+ * back) and removes its stale temporaries, saying so on stderr.
+ */
+export async function recoverOutput(dir: string, flag = '--output'): Promise<void> {
   const abs = resolve(dir);
-  const flag = options.flag ?? '--output';
-  let isDir = false;
-  let exists = false;
-  try {
-    isDir = statSync(abs).isDirectory();
-    exists = true;
-  } catch {
-    exists = false;
-  }
-  if (options.resume) {
-    if (!isDir) throw new Error(`${flag} ${abs}: --resume needs an existing run directory, and there is none`);
-    return abs;
-  }
-  if (exists && !isDir) throw new Error(`${flag} ${abs}: exists and is not a directory`);
-  if (isDir && readdirSync(abs).length > 0) {
-    if (!options.overwrite) throw new Error(`${flag} ${abs}: already exists and is not empty; pass --overwrite to replace it${flag === '--output' ? ' or --resume to continue it' : ''}`);
-    rmSync(abs, { recursive: true, force: true });
-  }
-  mkdirSync(abs, { recursive: true });
-  return abs;
+  const r = await recoverDirectory(abs);
+  if (r.action === 'finished') process.stderr.write(`${flag} ${abs}: finished the replacement an earlier run was killed in\n`);
+  if (r.action === 'restored') process.stderr.write(`${flag} ${abs}: restored the previous output, which an earlier run was killed while replacing\n`);
+  if (r.removed.length > 0) process.stderr.write(`${flag} ${abs}: removed ${r.removed.length} stale temporary folder(s) of earlier runs\n`);
 }
 
 /** Throws a clear error unless `path` exists (and is a directory or file as asked). */
@@ -40,19 +45,5 @@ export function requirePath(path: string, flag: string, kind: 'directory' | 'fil
   }
   if (kind === 'directory' && !s.isDirectory()) throw new Error(`${flag} ${abs}: expected a directory, found a file`);
   if (kind === 'file' && !s.isFile()) throw new Error(`${flag} ${abs}: expected a file, found a directory`);
-  return abs;
-}
-
-/** Like prepareOutputDir, but only checks: for writers that replace the directory atomically themselves. */
-export function checkOutputDir(dir: string, overwrite: boolean, flag = '--output'): string {
-  const abs = resolve(dir);
-  let s;
-  try {
-    s = statSync(abs);
-  } catch {
-    return abs;
-  }
-  if (!s.isDirectory()) throw new Error(`${flag} ${abs}: exists and is not a directory`);
-  if (readdirSync(abs).length > 0 && !overwrite) throw new Error(`${flag} ${abs}: already exists and is not empty; pass --overwrite to replace it`);
   return abs;
 }

@@ -1,14 +1,12 @@
-import { cp, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { AdapterModelConfig } from '@smoa/adapters';
 import { loadLlama } from '@smoa/llama/node';
-import { prepareModel, train, type TrainConfig, type TrainResult, type TrainingMode } from '@smoa/train';
-import { DirectoryCheckpointStore, interruptOnSigint } from '@smoa/train/node';
+import type { ConfigChange, TrainConfig, TrainResult } from '@smoa/train';
+import { fineTune, interruptOnSignals, METRICS_FILE, signalExitCode } from '@smoa/train/node';
+import { join } from 'node:path';
 import { prepareTaskData } from '../data/task-data';
-import { saveAdapterDir } from '../model/adapter';
+import { plotRun } from '../plot/metrics-plot';
 import { TrainProgress } from '../progress/train-progress';
-import { MetricsLog } from './metrics-log';
-import { prepareOutputDir } from './run-dir';
+import { checkTrainOutput } from './run-dir';
 
 export interface TrainRunOptions {
   modelDir: string;
@@ -23,6 +21,8 @@ export interface TrainRunOptions {
   output: string;
   overwrite?: boolean;
   resume?: boolean;
+  /** How a changed setting is named in the resume warning (the CLI: its flag). */
+  flagOf?: (field: string) => string;
   /** Where progress goes (default stderr). */
   progressStream?: NodeJS.WriteStream;
 }
@@ -34,16 +34,19 @@ export interface TrainRunResult extends TrainResult {
   adapterDir?: string;
   plotPath: string;
   metricsPath: string;
+  /** Process exit code: 0 completed, 130/143 interrupted by SIGINT/SIGTERM, 1 a failed run. */
+  exitCode: number;
 }
 
 /**
- * What `smoa train` does, callable from code (the demo uses it): loads the model and task, attaches
- * the adapter, trains with checkpoints, metrics.jsonl and loss.svg in the run directory, and leaves
- * the best adapter in <run>/adapter.
+ * What `smoa train` does around the library's fineTune: checks --output before anything slow, loads
+ * the model and the task data, shows progress, warns about settings a --resume changed, stops cleanly
+ * on Ctrl-C or SIGTERM, and draws loss.svg.
  */
 export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   if (o.mode.kind === 'none') throw new Error('--method none trains nothing; use `smoa eval` to evaluate the base model');
-  const runDir = prepareOutputDir(o.output, { overwrite: o.overwrite, resume: o.resume });
+  const mode = o.mode;
+  const runDir = await checkTrainOutput(o.output, { overwrite: !!o.overwrite, resume: !!o.resume });
   const { model, tokenizer } = await loadLlama(o.modelDir);
   if (!tokenizer) throw new Error(`--model ${o.modelDir}: has no tokenizer.json; training needs the tokenizer`);
   const data = await prepareTaskData(o.task, tokenizer, {
@@ -53,52 +56,55 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     ...(o.maxTrainExamples !== undefined ? { maxTrainExamples: o.maxTrainExamples } : {}),
     ...(o.dataDir ? { dataDir: o.dataDir } : {}),
   });
-  // The run's seed also fixes the adapter's initialisation, so the same command repeats.
-  const mode: TrainingMode = o.mode.kind === 'adapter' ? { ...o.mode, seed: o.train.seed ?? 0 } : o.mode;
-  const prepared = prepareModel(model, mode);
-  const numTrainable = prepared.numTrainable;
-  await writeFile(
-    join(runDir, o.resume ? 'run.resumed.json' : 'run.json'),
-    JSON.stringify({ ...o, progressStream: undefined, numTrainable, trainExamples: data.train.length, validationExamples: data.validation.length }, null, 2) + '\n',
-  );
-  const metrics = new MetricsLog(runDir, !!o.resume);
-  const exportModel = prepared.adapters ? (dir: string) => saveAdapterDir(prepared.adapters!, join(dir, 'adapter')) : undefined;
-  const store = new DirectoryCheckpointStore(join(runDir, 'checkpoints'), exportModel ? { exportModel } : {});
-  const maxSteps = o.train.maxSteps ?? 100;
-  const progress = new TrainProgress(maxSteps, 0, o.progressStream ?? process.stderr);
-  progress.log(`${data.task.name}: ${data.train.length} training and ${data.validation.length} validation sequences; ${numTrainable.toLocaleString('en-US')} trainable parameters`);
-  const interrupt = interruptOnSigint(() => progress.log('Ctrl-C: finishing this step and saving a checkpoint (press again to quit at once)'));
-  let result: TrainResult;
+  const title = `${data.task.name}: ${mode.kind === 'adapter' ? mode.adapter.method : mode.kind}`;
+  const metricsPath = join(runDir, METRICS_FILE);
+  const progress = new TrainProgress(o.train.maxSteps ?? 100, 0, o.progressStream ?? process.stderr);
+  progress.log(`${data.task.name}: ${data.train.length} training and ${data.validation.length} validation sequences`);
+  const interrupt = interruptOnSignals((signal) => progress.log(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: finishing this step and saving a checkpoint (send it again to quit at once)`));
   try {
-    result = await train({
-      model: prepared,
-      train: data.train,
-      validation: data.validation,
+    const result = await fineTune({
+      model,
+      data,
+      mode,
       config: o.train,
-      store,
+      runDir,
+      overwrite: !!o.overwrite,
       resume: !!o.resume,
+      names: { dir: '--output', overwrite: '--overwrite', resume: '--resume' },
+      info: {
+        model: o.modelDir,
+        task: data.task.name,
+        cutoffLength: o.cutoffLength,
+        validationSize: o.validationSize,
+        ...(o.maxTrainExamples !== undefined ? { maxTrainExamples: o.maxTrainExamples } : {}),
+        ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      },
       signal: interrupt.signal,
       onEvent: async (e) => {
-        metrics.write(e as unknown as Record<string, unknown>);
+        if (e.type === 'resume') {
+          progress.log(`resuming from step ${e.step}`);
+          if (e.changed.length > 0) progress.log(`warning: --resume with changed settings: ${describeChanges(e.changed, o.flagOf)}; recorded in run.json`);
+        }
         if (e.type === 'step') progress.step(e.step, e.loss, e.inputTokens, e.elapsedMs);
         if (e.type === 'eval') {
           progress.log(`step ${e.step}: validation loss ${e.loss.toFixed(4)} (perplexity ${e.perplexity.toFixed(2)})${e.isBest ? ' best so far' : ''}`);
-          await metrics.plot(`${data.task.name}: ${o.mode.kind === 'adapter' ? o.mode.adapter.method : o.mode.kind}`);
+          await plotRun(runDir, metricsPath, title);
         }
       },
     });
+    const plotPath = await plotRun(runDir, metricsPath, title);
+    const received = interrupt.received();
+    const exitCode = result.reason === 'completed' ? 0 : result.reason === 'interrupted' ? signalExitCode(received ?? 'SIGINT') : 1;
+    const { model: trained, ...rest } = result;
+    trained.adapters?.dispose();
+    return { ...rest, plotPath, exitCode };
   } finally {
     interrupt.dispose();
     progress.stop();
+    model.dispose();
   }
-  const plotPath = await metrics.plot(`${data.task.name}: ${o.mode.kind === 'adapter' ? o.mode.adapter.method : o.mode.kind}`);
-  let adapterDir: string | undefined;
-  if (exportModel) {
-    const from = (await store.dirFor('best')) ?? (await store.dirFor('last'));
-    if (from) {
-      adapterDir = join(runDir, 'adapter');
-      await cp(join(from, 'adapter'), adapterDir, { recursive: true, force: true });
-    }
-  }
-  return { ...result, runDir, numTrainable, ...(adapterDir ? { adapterDir } : {}), plotPath, metricsPath: metrics.path };
+}
+
+function describeChanges(changes: ConfigChange[], flagOf: (field: string) => string = (f) => f): string {
+  return changes.map((c) => `${flagOf(c.field)} ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`).join(', ');
 }

@@ -6,6 +6,8 @@ export interface RunDirOptions {
   overwrite?: boolean;
   /** Continue the run in the directory (it must exist). */
   resume?: boolean;
+  /** Whether the "already exists" message suggests resume (default true; false for plain outputs). */
+  resumable?: boolean;
   /** How messages name the directory and the two switches, e.g. { dir: '--output', overwrite: '--overwrite', resume: '--resume' } in a CLI. */
   names?: { dir?: string; overwrite?: string; resume?: string };
 }
@@ -45,7 +47,8 @@ export async function checkRunDir(dir: string, options: RunDirOptions = {}): Pro
   if (options.resume && !s?.isDirectory()) throw new Error(`${label} ${abs}: ${resume} needs an existing run directory, and there is none`);
   if (s && !s.isDirectory()) throw new Error(`${label} ${abs}: exists and is not a directory`);
   if (s && !options.resume && !options.overwrite && (await readdir(abs)).length > 0) {
-    throw new Error(`${label} ${abs}: already exists and is not empty; pass ${overwrite} to replace it or ${resume} to continue it`);
+    const hint = options.resumable === false ? '' : ` or ${resume} to continue it`;
+    throw new Error(`${label} ${abs}: already exists and is not empty; pass ${overwrite} to replace it${hint}`);
   }
   const probe = await nearestExisting(abs);
   try {
