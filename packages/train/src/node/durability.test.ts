@@ -21,9 +21,10 @@ describe.skipIf(!hasStrace)('checkpoint durability (strace)', () => {
       p.on('exit', resolve);
     });
     expect(code).toBe(0);
+    type Call = { kind: 'sync' | 'rename'; path: string; to?: string };
     const calls = readFileSync(log, 'utf8')
       .split('\n')
-      .flatMap((line) => {
+      .flatMap((line): Call[] => {
         const sync = /f(?:data)?sync\(\d+<([^>]+)>/.exec(line);
         if (sync) return [{ kind: 'sync', path: sync[1] }];
         const ren = /rename(?:at2?)?\((?:[^,]*, )?"([^"]+)", (?:[^,]*, )?"([^"]+)"/.exec(line);
