@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { untransposedMatMul, matMulWeightT } from '@smoa/core';
 import type { BaseLayerOptions } from '../shared/base-layer';
-import { LoRALayer, loraUpdate } from '../lora/layer';
+import { LoRALayer } from '../lora/layer';
+import { loraUpdate } from '../shared/low-rank';
 import type { BaseWeights } from '../types';
 import type { ResolvedDoRAConfig } from './config';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { untransposedMatMul } from '@smoa/core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { AdapterDense, type AdapterDenseArgs } from '../shared/adapter-dense';
-import { loraDelta, loraUpdate } from './layer';
+import { loraDelta, loraUpdate } from '../shared/low-rank';
 
 export interface LoRADenseArgs extends AdapterDenseArgs {
   rslora?: boolean;

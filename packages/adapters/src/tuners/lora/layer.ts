@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { untransposedMatMul } from '@smoa/core';
 import { spectralFactors } from '../../spectral/factors';
 import { BaseAdapterLayer, type BaseLayerOptions } from '../shared/base-layer';
 import { kaimingUniform } from '../shared/init';
+import { loraDelta, loraUpdate } from '../shared/low-rank';
 import type { BaseWeights } from '../types';
 import type { ResolvedLoRAConfig } from './config';
 
@@ -61,16 +61,6 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
       return this.residual ? tf.add(d, tf.sub(this.residual, this.weight)) : d;
     });
   }
-}
-
-/** s (x A^T) B^T: the low-rank path, never an [out, in] matrix (shared with LoRADense and DoRA). */
-export function loraUpdate(x: tf.Tensor2D, a: tf.Tensor, b: tf.Tensor, scale: number): tf.Tensor2D {
-  return tf.mul(untransposedMatMul(untransposedMatMul(x, a as tf.Tensor2D, false, true), b as tf.Tensor2D, false, true), scale) as tf.Tensor2D;
-}
-
-/** s B A [out, in]. */
-export function loraDelta(a: tf.Tensor, b: tf.Tensor, scale: number): tf.Tensor2D {
-  return tf.mul(tf.matMul(b, a), scale) as tf.Tensor2D;
 }
 
 /**

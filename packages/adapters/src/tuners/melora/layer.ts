@@ -3,7 +3,7 @@ import { BaseAdapterLayer, type BaseLayerOptions } from '../shared/base-layer';
 import { bounds } from '../shared/blocks';
 import { kaimingUniform } from '../shared/init';
 import { checkNumBlocks, resolveBranchRanks } from '../shared/validate';
-import { loraDelta, loraUpdate } from '../lora/layer';
+import { loraDelta, loraUpdate } from '../shared/low-rank';
 import type { BaseWeights } from '../types';
 import type { ResolvedMELoRAConfig } from './config';
 
