@@ -2,13 +2,13 @@ export { Linear, untransposedMatMul, matMulFrozenT, matMulWeightT } from '@smoa/
 export type { LinearHook, ModuleContainer } from '@smoa/core';
 /** @deprecated Renamed `untransposedMatMul` (in @smoa/core): `matMul` shadowed `tf.matMul`. */
 export { untransposedMatMul as matMul } from '@smoa/core';
-export { AdapterModel, injectAdapter, STATE_PREFIX } from './peft-model/adapter-model';
+export { AdapterModel, attachedAdapterModel, injectAdapter, STATE_PREFIX } from './peft-model/adapter-model';
 export type { AdapterModelConfig, AddAdapterOptions, InjectAdapterOptions, TrainableReport } from './peft-model/adapter-model';
 export { matchesTarget, selectTargets } from './peft-model/match';
 export type { TargetOptions } from './peft-model/match';
 export { createAdapter, ADAPTER_METHODS, TUNERS } from './tuners/registry';
 export type { AdapterConfig, AdapterMethod } from './tuners/registry';
-export type { AdapterLayer, BaseWeights, CreateAdapterOptions, ModuleExtras, Tuner, WeightSlot } from './tuners/types';
+export type { AdapterLayer, BaseWeights, CreateAdapterOptions, ModuleExtras, PeftStateOptions, Tuner, WeightSlot } from './tuners/types';
 export type { SMoAConfig, SMoABlock } from './tuners/smoa';
 export { SMoALayer } from './tuners/smoa';
 export type { LoRAConfig } from './tuners/lora';
@@ -20,6 +20,8 @@ export { MELoRALayer } from './tuners/melora';
 export type { DoRAConfig } from './tuners/dora';
 export { DoRALayer } from './tuners/dora';
 export { spectralOrdersOf } from './spectral';
-export { serializeAdapter, deserializeAdapter, CONFIG_FILE, WEIGHTS_FILE, EXTRAS_METADATA_KEY } from './checkpoint/files';
-export type { AdapterFiles, LoadAdapterOptions } from './checkpoint/files';
+export { serializeAdapter, deserializeAdapter, CONFIG_FILE, WEIGHTS_FILE, TORCH_WEIGHTS_FILE, EXTRAS_METADATA_KEY } from './checkpoint/files';
+export type { AdapterFiles, LoadAdapterOptions, SerializeAdapterOptions } from './checkpoint/files';
+export { readTorchStateDict } from './checkpoint/torch-bin';
+export type { TorchTensor } from './checkpoint/torch-bin';
 export { toPeftConfig, fromPeftConfig } from './checkpoint/peft-config';

@@ -1,5 +1,6 @@
 import type { AdapterModelConfig } from '../peft-model/adapter-model';
 import type { TargetOptions } from '../peft-model/match';
+import { compileTargetPattern } from '../peft-model/target-pattern';
 import { tunerFor, tunerForPeft, type AdapterConfig } from '../tuners/registry';
 
 /**
@@ -39,7 +40,7 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.
 export function toPeftConfig(config: AdapterModelConfig): Record<string, unknown> {
   const tuner = tunerFor(config.method);
   const c = config as AdapterModelConfig & { alpha?: number; dropout?: number };
-  return {
+  const out: Record<string, unknown> = {
     peft_type: tuner.peftType,
     r: c.r,
     lora_alpha: c.alpha ?? c.r,
@@ -54,6 +55,9 @@ export function toPeftConfig(config: AdapterModelConfig): Record<string, unknown
     task_type: null,
     ...tuner.toPeft(config),
   };
+  // A method drops shared fields PEFT's config for it does not have (HiRA: lora_alpha) by mapping them to undefined.
+  for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
+  return out;
 }
 
 /**
@@ -74,6 +78,8 @@ export function fromPeftConfig(text: string, where: string, warn: (message: stri
   const used = new Set<string>(['peft_type', 'target_modules', 'layers_to_transform', 'layers_pattern']);
   const method: AdapterConfig = tuner.fromPeft(p, used);
   if (p.target_modules === undefined || p.target_modules === null) throw new Error(`${where}: missing "target_modules"`);
+  // A pattern from a file is checked here so that the error names the file.
+  if (typeof p.target_modules === 'string' && p.target_modules !== 'all-linear') compileTargetPattern(p.target_modules, where, 'target_modules');
   const target: TargetOptions = { targetModules: p.target_modules as string[] | string };
   if (p.layers_to_transform !== undefined && p.layers_to_transform !== null) target.layersToTransform = p.layers_to_transform as number | number[];
   if (p.layers_pattern !== undefined && p.layers_pattern !== null) target.layersPattern = p.layers_pattern as string | string[];

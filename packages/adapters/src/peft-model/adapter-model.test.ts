@@ -68,7 +68,9 @@ describe('several named adapters', () => {
     m.addAdapter('b', { method: 'lora', r: 2, targetModules: ['q_proj', 'k_proj'] });
     perturb(m, 'a', 0.05);
     perturb(m, 'b', -0.02);
-    expect(m.activeAdapters).toEqual(['b']);
+    // PEFT's rule: adding an adapter leaves the active one unchanged.
+    expect(m.activeAdapters).toEqual(['a']);
+    m.setAdapter('b');
     const yb = q.apply(x);
     m.setAdapter('a');
     const ya = q.apply(x);

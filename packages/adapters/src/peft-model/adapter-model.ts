@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32, nextSeed, type Linear, type LinearHook, type ModuleContainer } from '@smoa/core';
-import { createAdapter, type AdapterConfig } from '../tuners/registry';
+import { checkAdapterConfig, createAdapter, type AdapterConfig } from '../tuners/registry';
 import type { AdapterLayer, ModuleExtras } from '../tuners/types';
 import { selectTargets, type TargetOptions } from './match';
 import { checkAdapterName } from './names';
@@ -18,12 +18,34 @@ export interface TrainableReport {
   percent: number;
 }
 
+/**
+ * The AdapterModel whose adapters hang on each projection. A second AdapterModel over the same
+ * projections would replace the first one's hooks and leave its handle stale, so adding an adapter to
+ * a projection another AdapterModel owns is an error, and injectAdapter / loadAdapter reuse the owner.
+ */
+const OWNERS = new WeakMap<Linear, AdapterModel>();
+
+/** The AdapterModel already carrying adapters on this model's projections, if any (PEFT's PeftModel). */
+export function attachedAdapterModel(model: ModuleContainer): AdapterModel | undefined {
+  if (model instanceof AdapterModel) return model;
+  for (const [, linear] of model.namedLinears()) {
+    const owner = OWNERS.get(linear);
+    if (owner) return owner;
+  }
+  return undefined;
+}
+
 /** How an adapter is added besides its config. */
 export interface AddAdapterOptions {
   /** Seeds every layer's initialisation (each module gets its own seed drawn from this one). */
   seed?: number;
   /** Saved per-module data (SMoA block orders) by module path, which replaces recomputation. */
   extras?: Record<string, ModuleExtras>;
+  /**
+   * Make the new adapter the (only) active one. Default: only when no adapter is active yet, as in
+   * PEFT, where add_adapter / load_adapter leave the active adapter unchanged.
+   */
+  activate?: boolean;
 }
 
 /** The adapters hung on one projection. */
@@ -88,19 +110,32 @@ export class AdapterModel implements ModuleContainer {
   }
 
   /**
-   * Attaches a new adapter to every projection the config targets and makes it the active one.
-   * `options.seed` makes its initialisation repeatable; `options.extras` (per module path) restore
-   * saved per-module data such as SMoA block orders.
+   * Attaches a new adapter to every projection the config targets. It becomes the active adapter when
+   * none is active yet (the first one) or with `activate: true`; otherwise the active adapters stay as
+   * they are (PEFT's rule). `options.seed` makes its initialisation repeatable; `options.extras` (per
+   * module path) restore saved per-module data such as SMoA block orders.
    */
   addAdapter(name: string, config: AdapterModelConfig, options: AddAdapterOptions = {}): void {
     checkAdapterName(name);
-    if (this.configs.has(name)) throw new Error(`adapter "${name}" already exists; delete it first or pick another name`);
+    checkAdapterConfig(config);
+    if (this.configs.has(name)) {
+      throw new Error(`adapter "${name}" already exists on this model (adapters: ${this.adapterNames.join(', ')}); pick another name for the new one, or delete the old one first`);
+    }
     const { seed, extras } = options;
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
       throw new Error(`adapter "${name}": "seed" must be an integer in [0, 2^32), got ${JSON.stringify(seed)}`);
     }
     const linears = new Map(this.base.namedLinears());
     const targets = selectTargets([...linears.keys()], config);
+    for (const path of targets) {
+      const owner = OWNERS.get(linears.get(path)!);
+      if (owner && owner !== this) {
+        throw new Error(
+          `adapter "${name}": ${path} already carries adapters of another AdapterModel (adapters: ${owner.adapterNames.join(', ')}); ` +
+            'add this one to that model (addAdapter, or injectAdapter / loadAdapter on the same model, with another name) or unload it first',
+        );
+      }
+    }
     const seeds = seed === undefined ? undefined : mulberry32(seed);
     const created: [string, AdapterLayer][] = [];
     try {
@@ -122,11 +157,12 @@ export class AdapterModel implements ModuleContainer {
         mod = new AdaptedModule(this);
         this.modulesByPath.set(path, mod);
         linear.hook = mod;
+        OWNERS.set(linear, this);
       }
       mod.layers.set(name, layer);
     }
     this.configs.set(name, { ...config });
-    this.active = [name];
+    if (options.activate ?? this.active.length === 0) this.active = [name];
   }
 
   /** Makes these adapters the active ones (their updates add up). */
@@ -255,6 +291,7 @@ export class AdapterModel implements ModuleContainer {
       for (const l of mod.layers.values()) l.dispose();
       const linear = linears.get(path);
       if (linear?.hook === mod) linear.hook = undefined;
+      if (linear && OWNERS.get(linear) === this) OWNERS.delete(linear);
     }
     this.modulesByPath.clear();
     this.configs.clear();
@@ -351,6 +388,7 @@ export class AdapterModel implements ModuleContainer {
       if (mod.layers.size > 0) continue;
       const linear = linears.get(path);
       if (linear?.hook === mod) linear.hook = undefined;
+      if (linear && OWNERS.get(linear) === this) OWNERS.delete(linear);
       this.modulesByPath.delete(path);
     }
   }
@@ -362,15 +400,18 @@ export interface InjectAdapterOptions {
   name?: string;
   /** Seeds the adapter's initialisation, as torch.manual_seed before get_peft_model does in PEFT. */
   seed?: number;
+  /** Make it the active adapter even when the model already has an active one (default: only the first is). */
+  activate?: boolean;
 }
 
 /**
- * Wraps a model and attaches its first adapter (PEFT's get_peft_model). The third argument may still
- * be the adapter name alone.
+ * Wraps a model and attaches an adapter (PEFT's get_peft_model). On a model that already carries
+ * adapters it adds a named one to the same AdapterModel (active adapter unchanged unless `activate`);
+ * a name in use is an error. The third argument may still be the adapter name alone.
  */
 export function injectAdapter(model: ModuleContainer, config: AdapterModelConfig, options: InjectAdapterOptions | string = {}): AdapterModel {
-  const { name = 'default', seed } = typeof options === 'string' ? { name: options } : (options ?? {});
-  const m = model instanceof AdapterModel ? model : new AdapterModel(model);
-  m.addAdapter(name, config, { seed });
+  const { name = 'default', seed, activate } = typeof options === 'string' ? { name: options } : (options ?? {});
+  const m = attachedAdapterModel(model) ?? new AdapterModel(model);
+  m.addAdapter(name, config, { seed, activate });
   return m;
 }

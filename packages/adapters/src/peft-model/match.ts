@@ -2,7 +2,8 @@
 export interface TargetOptions {
   /**
    * A list matches a module whose dotted path equals an entry or ends with "." + entry; a string is a
-   * regular expression that must match the whole path; 'all-linear' is every projection but lm_head.
+   * regular expression that must match the whole path (PEFT's re.fullmatch; RE2 syntax, run in linear
+   * time, so a pattern from a file cannot hang the process); 'all-linear' is every projection but lm_head.
    */
   targetModules: string[] | string;
   /** Only modules of these layer indices (the number after "layers." or layersPattern). */
@@ -10,6 +11,8 @@ export interface TargetOptions {
   /** Name(s) of the container of numbered layers, default any of layers, h, block, blocks, layer. */
   layersPattern?: string | string[];
 }
+
+import { compileTargetPattern } from './target-pattern';
 
 const DEFAULT_LAYER_PATTERNS = ['layers', 'h', 'block', 'blocks', 'layer'];
 
@@ -20,6 +23,7 @@ function checkTargets(t: TargetOptions): void {
   if (layers !== undefined && !(Number.isInteger(layers) || (Array.isArray(layers) && layers.every((l) => Number.isInteger(l))))) {
     throw new Error(`adapter config: "layersToTransform" must be a layer index or a list of them, got ${JSON.stringify(layers)}`);
   }
+  if (typeof t.targetModules === 'string' && t.targetModules !== 'all-linear') compileTargetPattern(t.targetModules);
 }
 
 function layerIndex(path: string, patterns: string[]): number | undefined {
@@ -34,7 +38,7 @@ export function matchesTarget(path: string, t: TargetOptions): boolean {
   const { targetModules } = t;
   let hit: boolean;
   if (targetModules === 'all-linear') hit = !/(^|\.)lm_head$/.test(path);
-  else if (typeof targetModules === 'string') hit = new RegExp(`^(?:${targetModules})$`).test(path);
+  else if (typeof targetModules === 'string') hit = compileTargetPattern(targetModules)(path);
   else hit = targetModules.some((name) => path === name || path.endsWith(`.${name}`));
   if (!hit || t.layersToTransform === undefined) return hit;
   const wanted = Array.isArray(t.layersToTransform) ? t.layersToTransform : [t.layersToTransform];

@@ -24,8 +24,8 @@ describe('target_modules patterns (RE2, PEFT full-match semantics)', () => {
   });
 
   it('refuses what RE2 cannot run in linear time, naming the file and field', () => {
-    expect(() => compileTargetPattern('^(?!.*lm_head).*$', '/x/adapter_config.json')).toThrow(/\/x\/adapter_config\.json: "target_modules" pattern .*lookahead/);
-    expect(() => compileTargetPattern('(a)\\1', 'cfg')).toThrow(/cfg: "target_modules" pattern/);
-    expect(() => compileTargetPattern('(', 'cfg')).toThrow(/cfg: "target_modules" pattern "\("/);
+    expect(() => compileTargetPattern('^(?!.*lm_head).*$', '/x/adapter_config.json', 'target_modules')).toThrow(/\/x\/adapter_config\.json: "target_modules" pattern .*lookahead/);
+    expect(() => compileTargetPattern('(a)\\1', 'cfg')).toThrow(/cfg: "targetModules" pattern/);
+    expect(() => compileTargetPattern('(', 'cfg')).toThrow(/cfg: "targetModules" pattern "\("/);
   });
 });

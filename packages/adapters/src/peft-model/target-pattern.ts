@@ -7,7 +7,7 @@ import { RE2JS } from 're2js';
  * (JavaScript's RegExp, Python's re) can take exponential time on patterns such as `(.|.)*x`.
  * RE2 has no lookaround or backreferences; such a pattern is a clear error instead of a hang.
  */
-export function compileTargetPattern(pattern: string, where = 'adapter config'): (path: string) => boolean {
+export function compileTargetPattern(pattern: string, where = 'adapter config', field = 'targetModules'): (path: string) => boolean {
   let cached = CACHE.get(pattern);
   if (!cached) {
     let re: RE2JS;
@@ -15,7 +15,7 @@ export function compileTargetPattern(pattern: string, where = 'adapter config'):
       re = RE2JS.compile(pattern);
     } catch (err) {
       throw new Error(
-        `${where}: "target_modules" pattern ${JSON.stringify(pattern)} is not a regular expression this library can run in linear time ` +
+        `${where}: "${field}" pattern ${JSON.stringify(pattern)} is not a regular expression this library can run in linear time ` +
           `(RE2 syntax: no lookahead, lookbehind or backreferences): ${(err as Error).message}`,
       );
     }

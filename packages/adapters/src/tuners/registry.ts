@@ -3,6 +3,7 @@ import { hiraTuner } from './hira';
 import { loraTuner } from './lora';
 import { meloraTuner } from './melora';
 import { smoaTuner } from './smoa';
+import { checkKnownKeys } from './shared/config-keys';
 import type { AdapterLayer, BaseWeights, CreateAdapterOptions, Tuner } from './types';
 
 /**
@@ -36,12 +37,22 @@ export function tunerForPeft(peft: Record<string, unknown>, where: string): Tune
   return t as unknown as Tuner<AdapterConfig>;
 }
 
+/** Where an adapter attaches (AdapterModelConfig's keys beyond the method's own). */
+const TARGET_KEYS = ['targetModules', 'layersToTransform', 'layersPattern'];
+
+/** A config written in code: an object whose keys all belong to its method (a typo names the closest key). */
+export function checkAdapterConfig(config: unknown): void {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new Error('adapter config: expected an object with a "method" field');
+  const tuner = tunerFor((config as { method?: unknown }).method);
+  checkKnownKeys(`${tuner.method} adapter config`, config, ['method', ...tuner.keys, ...TARGET_KEYS]);
+}
+
 /**
  * Builds an adapter layer around a frozen [out, in] weight (and optional bias). `options.seed` makes
  * the initial factors repeatable; `options.extras` restore saved per-module data (SMoA block orders).
  */
 export function createAdapter(config: AdapterConfig, base: BaseWeights, options: CreateAdapterOptions = {}): AdapterLayer {
-  if (config === null || typeof config !== 'object') throw new Error('adapter config: expected an object with a "method" field');
+  checkAdapterConfig(config);
   if (!base || !(base.weight && Array.isArray(base.weight.shape))) throw new Error('createAdapter: base "weight" must be a tf.Tensor2D [out, in]');
   if (options === null || typeof options !== 'object') throw new Error('createAdapter: "options" must be an object like { seed, extras }');
   return tunerFor(config.method).create(config, base, options);

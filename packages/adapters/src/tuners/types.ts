@@ -16,6 +16,12 @@ export interface CommonAdapterOptions {
   dropout?: number;
 }
 
+/** How serializeAdapter writes a layer's state. */
+export interface PeftStateOptions {
+  /** Write a PiSSA adapter as PEFT's converted LoRA (rank 2r, on the original weight). */
+  pissaAsLora?: boolean;
+}
+
 /** Per-module data a method needs to rebuild a layer exactly (saved beside the weights). */
 export type ModuleExtras = Record<string, unknown>;
 
@@ -74,6 +80,11 @@ export interface AdapterLayer {
   loadState(record: Record<string, tf.Tensor>): void;
   /** Data beyond the weights that a saved adapter needs to be rebuilt exactly (SMoA block orders). */
   extras(): ModuleExtras | undefined;
+  /**
+   * The state as PEFT files hold it, when it differs from state() (HiRA folds its alpha / r into hira_B;
+   * a PiSSA LoRA converted for the original weight). New tensors the caller disposes.
+   */
+  peftState?(options: PeftStateOptions): Record<string, tf.Tensor>;
   dispose(): void;
 }
 
@@ -85,6 +96,8 @@ export interface Tuner<C extends { method: string }> {
   readonly method: C['method'];
   /** peft_type written to adapter_config.json. */
   readonly peftType: string;
+  /** The config keys this method accepts in code besides `method` (unknown keys are errors). */
+  readonly keys: readonly string[];
   /** Whether a parsed adapter_config.json with this tuner's peft_type belongs to it (LoRA vs DoRA). */
   claims(peft: Record<string, unknown>): boolean;
   /** Checks a user config (errors name the field) and fills the defaults. */

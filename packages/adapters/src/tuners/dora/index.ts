@@ -5,6 +5,7 @@ import { DoRALayer } from './layer';
 export const doraTuner: Tuner<DoRAConfig> = {
   method: 'dora',
   peftType: 'LORA',
+  keys: ['r', 'alpha', 'dropout', 'rslora'],
   claims: (p) => p.use_dora === true,
   resolve: resolveDoRAConfig,
   create: (config, base, options) => new DoRALayer(resolveDoRAConfig(config), base, options),

@@ -5,6 +5,7 @@ import { HiRALayer } from './layer';
 export const hiraTuner: Tuner<HiRAConfig> = {
   method: 'hira',
   peftType: 'HIRA',
+  keys: ['r', 'alpha', 'dropout'],
   claims: () => true,
   resolve: resolveHiRAConfig,
   create: (config, base, options) => new HiRALayer(resolveHiRAConfig(config), base, options),
@@ -12,5 +13,5 @@ export const hiraTuner: Tuner<HiRAConfig> = {
   fromPeft: hiraFromPeft,
 };
 
-export { HiRALayer } from './layer';
+export { HiRALayer, HIRA_KEYS, HIRA_LEGACY_KEYS } from './layer';
 export type { HiRAConfig } from './config';

@@ -5,9 +5,15 @@ import { modulatedDelta, modulatedForward, type ModulatedSpec } from '../shared/
 import type { BaseWeights } from '../types';
 import type { ResolvedHiRAConfig } from './config';
 
+/** PEFT's HiRA keys (peft/tuners/hira: ParameterDicts hira_A [r, in], hira_B [out, r]). */
+export const HIRA_KEYS = { a: 'hira_A', b: 'hira_B' } as const;
+/** What @smoa/adapters 0.1 wrote instead (LoRA's keys); still read, with a warning. */
+export const HIRA_LEGACY_KEYS: Record<string, string> = { 'lora_A.weight': HIRA_KEYS.a, 'lora_B.weight': HIRA_KEYS.b };
+
 /**
  * HiRA: dW = (alpha / r) (B A) * W, a full-rank Hadamard modulation of the frozen weight (the
- * reference HiRA code omits alpha / r; we keep it so HiRA equals SMoA with one block).
+ * reference HiRA code and PEFT omit alpha / r; we keep it so HiRA equals SMoA with one block, and fold
+ * it into hira_B when writing PEFT files, which have no alpha).
  */
 export class HiRALayer extends BaseAdapterLayer<ResolvedHiRAConfig> {
   private readonly spec: ModulatedSpec;
@@ -17,8 +23,8 @@ export class HiRALayer extends BaseAdapterLayer<ResolvedHiRAConfig> {
   constructor(config: ResolvedHiRAConfig, base: BaseWeights, options: BaseLayerOptions = {}) {
     super(config, base, options);
     const [out, inn] = [this.outFeatures, this.inFeatures];
-    this.a = this.addParam('lora_A.weight', kaimingUniform(config.r, inn, this.initSeeds()));
-    this.b = this.addParam('lora_B.weight', tf.zeros<tf.Rank.R2>([out, config.r]));
+    this.a = this.addParam(HIRA_KEYS.a, kaimingUniform(config.r, inn, this.initSeeds()));
+    this.b = this.addParam(HIRA_KEYS.b, tf.zeros<tf.Rank.R2>([out, config.r]));
     this.spec = hiraSpec(this.weight, config.alpha / config.r);
   }
 
@@ -29,6 +35,11 @@ export class HiRALayer extends BaseAdapterLayer<ResolvedHiRAConfig> {
 
   deltaWeight(): tf.Tensor2D {
     return modulatedDelta(this.spec, [this.a], [this.b]);
+  }
+
+  /** PEFT's HiRA has no alpha: hira_B carries alpha / r, so PEFT computes the same update. */
+  peftState(): Record<string, tf.Tensor> {
+    return { [HIRA_KEYS.a]: tf.clone(this.a), [HIRA_KEYS.b]: tf.mul(this.b, this.spec.scale) };
   }
 }
 

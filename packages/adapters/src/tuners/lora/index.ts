@@ -5,6 +5,7 @@ import { LoRALayer } from './layer';
 export const loraTuner: Tuner<LoRAConfig> = {
   method: 'lora',
   peftType: 'LORA',
+  keys: ['r', 'alpha', 'dropout', 'rslora', 'init'],
   claims: (p) => p.use_dora !== true,
   resolve: resolveLoRAConfig,
   create: (config, base, options) => new LoRALayer(resolveLoRAConfig(config), base, options),

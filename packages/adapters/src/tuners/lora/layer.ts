@@ -3,7 +3,8 @@ import { spectralFactors } from '../../spectral/factors';
 import { BaseAdapterLayer, type BaseLayerOptions } from '../shared/base-layer';
 import { kaimingUniform } from '../shared/init';
 import { loraDelta, loraUpdate } from '../shared/low-rank';
-import type { BaseWeights } from '../types';
+import { pissaAsLoraFactors } from '../../checkpoint/pissa-as-lora';
+import type { BaseWeights, PeftStateOptions } from '../types';
 import type { ResolvedLoRAConfig } from './config';
 
 /** What LoRA-shaped methods (LoRA, DoRA) share. */
@@ -23,6 +24,8 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
   protected readonly scale: number;
   /** PiSSA replaces the frozen weight by its residual W - s B0 A0. */
   private readonly residual?: tf.Tensor2D;
+  /** PiSSA's initial factors A0, B0, kept to write PEFT's converted form (pissaAsLora). */
+  private readonly initial?: { a: tf.Tensor2D; b: tf.Tensor2D };
 
   constructor(config: C, base: BaseWeights, options: BaseLayerOptions = {}) {
     const values = base.weight.dataSync();
@@ -31,6 +34,7 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
     this.scale = config.rslora ? config.alpha / Math.sqrt(r) : config.alpha / r;
     if (config.init === 'pissa') {
       const [a, b] = pissaFactors(values, this.outFeatures, this.inFeatures, r, this.scale);
+      this.initial = { a: this.keep(tf.clone(a)), b: this.keep(tf.clone(b)) };
       this.a = this.addParam('lora_A.weight', a);
       this.b = this.addParam('lora_B.weight', b);
       this.residual = this.keep(tf.tidy(() => tf.sub(this.weight, tf.mul(tf.matMul(this.b, this.a), this.scale)) as tf.Tensor2D));
@@ -40,6 +44,21 @@ export class LoRALayer<C extends LoRAFamilyConfig = ResolvedLoRAConfig> extends 
       this.a = this.addParam('lora_A.weight', a);
       this.b = this.addParam('lora_B.weight', tf.zeros<tf.Rank.R2>([this.outFeatures, r]));
     }
+  }
+
+  /**
+   * With pissaAsLora, a PiSSA adapter as PEFT writes it after conversion: lora_A = [A; A0],
+   * lora_B = [B, -B0], a rank-2r LoRA on the original weight (see checkpoint/pissa-as-lora.ts).
+   */
+  peftState(options: PeftStateOptions): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(this.state())) out[k] = tf.clone(v);
+    if (options.pissaAsLora && this.initial) {
+      tf.dispose([out['lora_A.weight'], out['lora_B.weight']]);
+      const { a, b } = pissaAsLoraFactors(this.a, this.b, this.initial.a, this.initial.b);
+      Object.assign(out, { 'lora_A.weight': a, 'lora_B.weight': b });
+    }
+    return out;
   }
 
   protected override get baseWeight(): tf.Tensor2D {

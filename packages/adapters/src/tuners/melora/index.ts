@@ -5,6 +5,7 @@ import { MELoRALayer } from './layer';
 export const meloraTuner: Tuner<MELoRAConfig> = {
   method: 'melora',
   peftType: 'MELORA',
+  keys: ['r', 'alpha', 'dropout', 'numBlocks'],
   claims: () => true,
   resolve: resolveMELoRAConfig,
   create: (config, base, options) => new MELoRALayer(resolveMELoRAConfig(config), base, options),

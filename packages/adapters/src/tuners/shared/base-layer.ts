@@ -161,7 +161,10 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
         throw new Error(`${where}: state "${key}" has shape [${t.shape.join(', ')}], expected [${v.shape.join(', ')}]`);
       }
     }
-    for (const [key, v] of this.params) v.assign(tf.cast(record[key], 'float32'));
+    // tf.cast returns a new tensor even for float32 input: tidy frees it (it leaked one per tensor loaded).
+    tf.tidy(() => {
+      for (const [key, v] of this.params) v.assign(tf.cast(record[key], 'float32'));
+    });
   }
 
   extras(): ModuleExtras | undefined {

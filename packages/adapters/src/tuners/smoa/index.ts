@@ -5,6 +5,7 @@ import { SMoALayer } from './layer';
 export const smoaTuner: Tuner<SMoAConfig> = {
   method: 'smoa',
   peftType: 'SMOA',
+  keys: ['r', 'alpha', 'dropout', 'numBlocks', 'branchRanks', 'partition'],
   claims: () => true,
   resolve: resolveSMoAConfig,
   create: (config, base, options) => new SMoALayer(resolveSMoAConfig(config), base, options),
