@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors, serializeSafetensors, type TensorToWrite } from '@smoa/safetensors';
+import { parseJsonBounded, readSafetensors, serializeSafetensors, type TensorToWrite } from '@smoa/safetensors';
 import { AdapterModel, attachedAdapterModel, STATE_PREFIX, type AdapterModelConfig } from '../peft-model/adapter-model';
 import type { ModuleContainer } from '@smoa/core';
 import type { ModuleExtras } from '../tuners/types';
@@ -136,7 +136,7 @@ function torchWeights(bytes: Uint8Array, where: string): ReadWeights {
 function parseExtras(text: string | undefined, where: string): Record<string, ModuleExtras> | undefined {
   if (text === undefined) return undefined;
   try {
-    const v = JSON.parse(text) as unknown;
+    const v = parseJsonBounded(text, { file: where }) as unknown;
     if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, ModuleExtras>;
   } catch {
     // fall through to the error below

@@ -1,3 +1,4 @@
+import { parseJsonBounded } from '@smoa/safetensors';
 import type { AdapterModelConfig } from '../peft-model/adapter-model';
 import type { TargetOptions } from '../peft-model/match';
 import { compileTargetPattern } from '../peft-model/target-pattern';
@@ -65,12 +66,8 @@ export function toPeftConfig(config: AdapterModelConfig): Record<string, unknown
  * unknown keys and PEFT options we do not implement are reported through `warn`.
  */
 export function fromPeftConfig(text: string, where: string, warn: (message: string) => void): AdapterModelConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${where}: not valid JSON (${(err as Error).message})`);
-  }
+  // Bounded: a config nested thousands deep is an error naming the file, not a stack overflow.
+  const raw: unknown = parseJsonBounded(text, { file: where, maxBytes: 10_000_000 });
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${where}: expected a JSON object`);
   const p = raw as Record<string, unknown>;
   if (!('peft_type' in p)) throw new Error(`${where}: missing "peft_type" (expected e.g. "LORA" or "SMOA")`);

@@ -168,3 +168,11 @@ describe('adapter_model.bin (the SMoA authors’ default save)', () => {
     await expect(loadAdapter(model, dir)).rejects.toThrow(/adapter_model\.safetensors: cannot read \(no such file, and no adapter_model\.bin beside it\)/);
   });
 });
+
+describe('adapter_config.json nested very deep', () => {
+  it('is an error naming the file, not a stack overflow', async () => {
+    await cp(fixturePath('peft_tiny_mha/lora'), dir, { recursive: true });
+    await writeFile(join(dir, 'adapter_config.json'), `{"peft_type": "LORA", "x": ${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    await expect(loadAdapter(model, dir)).rejects.toThrow(/adapter_config\.json: .*(deep|depth|nest)/i);
+  });
+});
