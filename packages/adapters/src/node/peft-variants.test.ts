@@ -158,4 +158,39 @@ describe("PEFT's LoRA variants and HiRA, both ways", () => {
     expect(relError(model.get(K0).apply(x()), y)).toBe(0);
     back.unload();
   });
+
+  // adapter_config.json files exactly as PEFT writes them (huggingface/peft, Apache-2.0:
+  // method_comparison/MetaMathQA/experiments/{hira/llama-3.2-3B-rank32-lr4.5e-3,lora/llama-3.2-3B-rank32-dora,
+  // lora/llama-3.2-3B-rank64-rslora}/adapter_config.json), with target_modules set for the tiny model and r
+  // kept small; weights under PEFT's key names. They load without a warning and give PEFT's outputs.
+  const PEFT_COMMON = { auto_mapping: null, base_model_name_or_path: null, exclude_modules: null, fan_in_fan_out: false, inference_mode: false, layers_pattern: null, layers_to_transform: null, modules_to_save: null, rank_pattern: {}, task_type: 'CAUSAL_LM', target_modules: [K0] };
+  const PEFT_LORA = { ...PEFT_COMMON, alpha_pattern: {}, bias: 'none', corda_config: null, eva_config: null, init_lora_weights: true, layer_replication: null, loftq_config: {}, lora_bias: false, lora_dropout: 0.0, megatron_config: null, megatron_core: 'megatron.core', revision: null, peft_type: 'LORA' };
+  it.each([
+    ['HiRA', { ...PEFT_COMMON, hira_dropout: 0.0, init_weights: true, peft_type: 'HIRA', r: 4 }],
+    ['DoRA', { ...PEFT_LORA, r: 4, lora_alpha: 8, use_dora: true, use_rslora: false }],
+    ['rsLoRA', { ...PEFT_LORA, r: 4, lora_alpha: 4, use_dora: false, use_rslora: true }],
+  ] as const)('reads a %s adapter_config.json as PEFT writes it', async (name, config) => {
+    const w = model.get(K0).weight;
+    const [out, inn] = w.shape;
+    const a = randomMatrix(4, inn, 3, 0.2);
+    const b = randomMatrix(out, 4, 4, 0.2);
+    const mag = tf.add(tf.norm(w, 'euclidean', 1), 0.3);
+    const keys = name === 'HiRA' ? { hira_A: a, hira_B: b } : { 'lora_A.weight': a, 'lora_B.weight': b, ...(name === 'DoRA' ? { lora_magnitude_vector: mag } : {}) };
+    const tensors = Object.fromEntries(Object.entries(keys).map(([k, t]) => [`${STATE_PREFIX}${K0}.${k}`, { shape: t.shape, data: t.dataSync() as Float32Array }]));
+    await writeFile(join(dir, 'adapter_model.safetensors'), serializeSafetensors(tensors, { format: 'pt' }));
+    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify(config, null, 2));
+    const warn = vi.fn();
+    const m = await loadAdapter(model, dir, { onWarning: warn });
+    expect(warn).not.toHaveBeenCalled();
+    const plain = tf.matMul(x(), w, false, true);
+    let peft: tf.Tensor;
+    if (name === 'HiRA') peft = tf.add(plain, tf.matMul(x(), tf.mul(w, tf.matMul(b, a)), false, true));
+    else if (name === 'rsLoRA') peft = tf.add(plain, tf.mul(tf.matMul(tf.matMul(x(), a, false, true), b, false, true), 4 / Math.sqrt(4)));
+    else {
+      const v = tf.add(w, tf.mul(tf.matMul(b, a), 8 / 4));
+      peft = tf.matMul(x(), tf.mul(v, tf.div(tf.reshape(mag, [out, 1]), tf.norm(v, 'euclidean', 1, true))), false, true);
+    }
+    expect(relError(model.get(K0).apply(x()), peft)).toBeLessThan(1e-5);
+    m.unload();
+  });
 });
