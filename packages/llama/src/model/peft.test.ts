@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@smoa/backend';
 import { loadAdapter } from '@smoa/adapters/node';
 import { loadLlama } from '../node';
-import { fixture, maxRelDiff, readAll } from '../test-util/fixtures';
+import { join } from 'node:path';
+import { fixture, fixturesDir, maxRelDiff, readAll } from '../test-util/fixtures';
 
 beforeAll(async () => {
   await initBackend();
@@ -27,6 +28,28 @@ describe('PEFT adapter directories on llama_tiny_mha', () => {
     expect(model.trainableVariables().length).toBe(numVariables);
     expect(new Set(model.trainableVariables())).toEqual(new Set(adapted.trainableVariables()));
     tf.dispose([ids, base, logits]);
+    model.dispose();
+  });
+
+  // The SMoA authors' default save is adapter_model.bin (torch.save: zip + pickle); @smoa/adapters keeps
+  // torch-written twins of the two directories above (packages/adapters/scripts/torch-bin-fixtures.py).
+  const binTwin = (name: string) => join(fixturesDir, '..', '..', 'adapters', 'test-fixtures', 'peft_tiny_mha', `${name}_bin`);
+  it.each([
+    ['lora', 'logits_lora'],
+    ['smoa', 'logits_smoa'],
+  ])('the %s adapter_model.bin twin gives the logits of its safetensors twin', async (dir, key) => {
+    const { model } = await loadLlama(fixture('llama_tiny_mha'));
+    const exp = await readAll(fixture('peft_tiny_mha', 'expected.safetensors'));
+    const ids = tf.tensor2d(exp.input_ids.data as Int32Array, exp.input_ids.shape as [number, number], 'int32');
+    const st = await loadAdapter(model, fixture('peft_tiny_mha', dir));
+    const want = await model.forward(ids).data();
+    st.unload();
+    const bin = await loadAdapter(model, binTwin(dir));
+    const got = await model.forward(ids).data();
+    expect(got).toEqual(want);
+    expect(maxRelDiff(got, exp[key].data)).toBeLessThan(1e-4);
+    bin.unload();
+    ids.dispose();
     model.dispose();
   });
 });
