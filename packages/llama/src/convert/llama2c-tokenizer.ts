@@ -56,14 +56,21 @@ function spPiece(piece: string): string {
  */
 export function mergesFromScores(pieces: string[], scores: number[], mergeable: (id: number) => boolean): [string, string][] {
   const ids = new Map(pieces.map((p, i) => [p, i]));
+  // A split can only work when both halves have the length of some mergeable piece. Checking only
+  // those lengths keeps a 60,000-character piece from costing 60,000 slices of 60,000 characters.
+  const lengths = new Set<number>();
+  for (const [id, piece] of pieces.entries()) if (mergeable(id)) lengths.add(codePoints(piece));
   const merges: { left: string; right: string; score: number }[] = [];
   for (const [id, piece] of pieces.entries()) {
     if (!mergeable(id)) continue;
-    const chars = Array.from(piece);
+    const n = codePoints(piece);
     const local: { left: string; right: string; score: number }[] = [];
-    for (let i = 1; i < chars.length; i++) {
-      const left = chars.slice(0, i).join('');
-      const right = chars.slice(i).join('');
+    let offsets: number[] | undefined;
+    for (const len of lengths) {
+      if (len <= 0 || len >= n || !lengths.has(n - len)) continue;
+      offsets ??= codePointOffsets(piece);
+      const left = piece.slice(0, offsets[len]);
+      const right = piece.slice(offsets[len]);
       const l = ids.get(left);
       const r = ids.get(right);
       if (l !== undefined && r !== undefined && mergeable(l) && mergeable(r)) local.push({ left, right, score: scores[id] });
@@ -76,6 +83,30 @@ export function mergesFromScores(pieces: string[], scores: number[], mergeable: 
   return merges.map((m) => [m.left, m.right]);
 }
 
+const pairAt = (s: string, i: number) => {
+  const c = s.charCodeAt(i);
+  const d = s.charCodeAt(i + 1);
+  return c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff;
+};
+
+/** Code points, counted as Array.from(s).length counts them. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++, n++) if (pairAt(s, i)) i++;
+  return n;
+}
+
+/** offsets[k] = code-unit index where the k-th code point starts (offsets[n] = length). */
+function codePointOffsets(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    out.push(i);
+    if (pairAt(s, i)) i++;
+  }
+  out.push(s.length);
+  return out;
+}
+
 /**
  * tokenizer.json for a llama2.c vocabulary: a SentencePiece-style BPE with byte fallback in the layout
  * Hugging Face uses for Llama 2 (Prepend + Replace normalizer, no pre-tokenizer, BOS template,
@@ -83,8 +114,11 @@ export function mergesFromScores(pieces: string[], scores: number[], mergeable: 
  */
 export function llama2cTokenizerFiles(vocab: Llama2cVocab, maxLength: number): { tokenizer: object; tokenizerConfig: object } {
   const pieces = vocab.pieces.map(spPiece);
-  const dup = pieces.find((p, i) => pieces.indexOf(p) !== i);
-  if (dup !== undefined) throw new Error(`tokenizer: piece ${JSON.stringify(dup)} occurs twice`);
+  const seen = new Set<string>();
+  for (const p of pieces) {
+    if (seen.has(p)) throw new Error(`tokenizer: piece ${JSON.stringify(p.length > 80 ? `${p.slice(0, 80)}...` : p)} occurs twice`);
+    seen.add(p);
+  }
   for (const [id, special] of ['<unk>', '<s>', '</s>'].entries()) {
     if (pieces[id] !== special) throw new Error(`tokenizer: piece ${id} is ${JSON.stringify(vocab.pieces[id])}; llama2.c vocabularies start with <unk>, <s>, </s>`);
   }

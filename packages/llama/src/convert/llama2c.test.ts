@@ -157,3 +157,52 @@ describe('bad llama2.c input', () => {
     expect(await readdir(dir)).toEqual(['full']);
   });
 });
+
+describe('hostile llama2.c files', () => {
+  /** tok512.bin with one piece replaced, written back in llama2.c's layout. */
+  async function tokenizerWith(id: number, piece: string): Promise<string> {
+    const vocab = parseLlama2cTokenizer(new Uint8Array(await readFile(src('tok512.bin'))), 512);
+    vocab.pieces[id] = piece;
+    const enc = vocab.pieces.map((p) => new TextEncoder().encode(p));
+    const maxLen = Math.max(...enc.map((e) => e.length));
+    const out = new Uint8Array(4 + enc.reduce((n, e) => n + 8 + e.length, 0));
+    const view = new DataView(out.buffer);
+    view.setInt32(0, maxLen, true);
+    let o = 4;
+    enc.forEach((e, i) => {
+      view.setFloat32(o, vocab.scores[i], true);
+      view.setInt32(o + 4, e.length, true);
+      out.set(e, o + 8);
+      o += 8 + e.length;
+    });
+    const path = join(await tmp(), 'tok.bin');
+    await writeFile(path, out);
+    return path;
+  }
+
+  it('converts a tokenizer with one 60,000-character piece in bounded time (was quadratic: 51 s)', async () => {
+    const long = 'ab'.repeat(30_000);
+    const tok = await tokenizerWith(300, long);
+    const out = join(await tmp(), 'long');
+    const started = Date.now();
+    await convertLlama2c(src('stories260K.bin'), tok, out);
+    const { tokenizer, model } = await loadLlama(out);
+    console.log(`llama2.c conversion + load with a 60,000-character piece: ${Date.now() - started} ms (loaded machine)`);
+    expect(tokenizer!.decode(tokenizer!.encode('Lily'))).toBe('Lily');
+    model.dispose();
+  }, 15_000);
+
+  it('refuses NaN/Inf weights naming the tensor, unless allowNonFinite', async () => {
+    const bytes = new Uint8Array(await readFile(src('stories260K.bin')));
+    // The first float after the 28-byte legacy header is model.embed_tokens.weight[0].
+    new DataView(bytes.buffer).setFloat32(28 + 4 * 5, Number.NaN, true);
+    const dir = await tmp();
+    await writeFile(join(dir, 'nan.bin'), bytes);
+    await expect(convertLlama2c(join(dir, 'nan.bin'), src('tok512.bin'), join(dir, 'out'))).rejects.toThrow(
+      /nan\.bin: tensor "model\.embed_tokens\.weight" holds NaN at flat index 5; refusing to convert NaN\/Inf weights \(pass allowNonFinite/,
+    );
+    expect(await readdir(dir)).toEqual(['nan.bin']);
+    await convertLlama2c(join(dir, 'nan.bin'), src('tok512.bin'), join(dir, 'out'), { allowNonFinite: true });
+    await expect(loadLlama(join(dir, 'out'))).rejects.toThrow(/tensor "model\.embed_tokens\.weight" holds NaN at flat index 5/);
+  });
+});

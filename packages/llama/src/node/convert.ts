@@ -5,10 +5,13 @@ import { serializeSafetensors } from '@smoa/safetensors';
 import { toHfConfig } from '../config';
 import { parseLlama2cCheckpoint } from '../convert/llama2c-checkpoint';
 import { llama2cTokenizerFiles, parseLlama2cTokenizer } from '../convert/llama2c-tokenizer';
+import { firstNonFinite } from '../load/weights';
 
 export interface ConvertLlama2cOptions {
   /** Replace outDir when it exists and is not empty (default false: refuse). */
   overwrite?: boolean;
+  /** Convert weights holding NaN or Inf (default false: refused, naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 export interface ConvertLlama2cResult {
@@ -46,6 +49,14 @@ export async function convertLlama2c(
     throw new Error(`${out}: exists and is not empty; pass overwrite to replace it`);
   }
   const ckpt = parseLlama2cCheckpoint(await readInput(checkpointPath, 'llama2.c checkpoint'), checkpointPath);
+  if (!options.allowNonFinite) {
+    for (const [name, t] of ckpt.tensors) {
+      const at = firstNonFinite(t.data);
+      if (at >= 0) {
+        throw new Error(`${checkpointPath}: tensor "${name}" holds ${t.data[at]} at flat index ${at}; refusing to convert NaN/Inf weights (pass allowNonFinite to convert anyway)`);
+      }
+    }
+  }
   const vocab = parseLlama2cTokenizer(await readInput(tokenizerPath, 'llama2.c tokenizer'), ckpt.config.vocabSize, tokenizerPath);
   const { tokenizer, tokenizerConfig } = llama2cTokenizerFiles(vocab, ckpt.config.maxPositionEmbeddings);
   const tensors = Object.fromEntries([...ckpt.tensors].map(([name, t]) => [name, { dtype: 'F32' as const, shape: t.shape, data: t.data }]));
