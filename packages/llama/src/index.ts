@@ -7,6 +7,8 @@ export type { AttentionWeights, DecoderLayerWeights, KVCache, LlamaWeights, MlpW
 export { positionsFromMask } from './model/positions';
 export { ropeInverseFrequencies, ropeTables } from './model/rope';
 export type { GenerateOptions } from './generate/generate';
+export { generateText } from './generate/generate-text';
+export type { GenerateTextOptions } from './generate/generate-text';
 export { createRng, sampleToken } from './generate/sampling';
 export type { SamplingOptions } from './generate/sampling';
 export { parseGenerationConfig } from './generate/generation-config';

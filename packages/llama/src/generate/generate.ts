@@ -13,6 +13,10 @@ export interface GenerateOptions extends CausalLMGenerateOptions {
    * times faster on the wasm backend, at the cost of a second copy of the weights during the call.
    */
   transposedWeights?: boolean;
+  /** Called with each new token as soon as it is chosen (row b of the batch, step = its index), for streaming. */
+  onToken?: (token: number, row: number, step: number) => void;
+  /** Called after each new token of a row; true ends that row (the token is kept). generateText uses it for stop strings. */
+  shouldStop?: (row: number, tokens: readonly number[]) => boolean;
 }
 
 /** What generation needs from the model: the decoder, the head, and its input checks. */
@@ -57,7 +61,8 @@ export async function generate(model: GenerationModel, prompts: number[][], opti
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
         out[b].push(chosen[b]);
-        if (opts.eos.has(chosen[b])) done[b] = true;
+        options.onToken?.(chosen[b], b, step);
+        if (opts.eos.has(chosen[b]) || options.shouldStop?.(b, out[b])) done[b] = true;
       }
       if (step + 1 === opts.maxNewTokens || done.every(Boolean)) break;
       logits = decoder.next(chosen);
