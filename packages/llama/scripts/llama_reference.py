@@ -15,7 +15,7 @@ rope_theta and the "linear" / "llama3" scalings, grouped-query attention, head_d
 biases, tied or separate lm_head, SwiGLU. Weights are rounded to their storage dtype first, then
 everything runs in float64. Needs only numpy; CI does not run it (the fixtures are committed).
 
-Usage: python3 packages/llama/scripts/llama_reference.py
+Usage: python3 packages/llama/scripts/llama_reference.py [case ...]
 """
 import json
 import math
@@ -185,11 +185,13 @@ def random_weights(cfg, rng, dtype):
         p = f"model.layers.{i}"
         W[p + ".input_layernorm.weight"] = 1 + rng.normal(0, 0.1, (D,))
         W[p + ".post_attention_layernorm.weight"] = 1 + rng.normal(0, 0.1, (D,))
-        ab, mb = cfg["attention_bias"], cfg["mlp_bias"]
+        # Qwen2: biases on q/k/v always, none on o_proj (its config has no attention_bias field).
+        qwen2 = cfg["model_type"] == "qwen2"
+        ab, mb = qwen2 or cfg.get("attention_bias", False), cfg.get("mlp_bias", False)
         lin(p + ".self_attn.q_proj", H * hd, D, ab)
         lin(p + ".self_attn.k_proj", KV * hd, D, ab)
         lin(p + ".self_attn.v_proj", KV * hd, D, ab)
-        lin(p + ".self_attn.o_proj", D, H * hd, ab)
+        lin(p + ".self_attn.o_proj", D, H * hd, ab and not qwen2)
         lin(p + ".mlp.gate_proj", I, D, mb)
         lin(p + ".mlp.up_proj", I, D, mb)
         lin(p + ".mlp.down_proj", D, I, mb)
@@ -221,6 +223,9 @@ BASE = {
     "torch_dtype": "float32",
 }
 
+# An override that removes the key from the base config.
+ABSENT = object()
+
 # name -> (config overrides, storage dtype, shards)
 CASES = {
     "gqa_attention_bias_sharded": ({"hidden_size": 48, "num_attention_heads": 6, "num_key_value_heads": 2, "attention_bias": True}, "F32", 2),
@@ -232,13 +237,24 @@ CASES = {
     "bf16_gqa": ({"num_key_value_heads": 2, "torch_dtype": "bfloat16"}, "BF16", 1),
     "fp16": ({"torch_dtype": "float16"}, "F16", 1),
     "explicit_head_dim": ({"num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16}, "F32", 1),
+    # Qwen2-style: q/k/v biases without an o_proj bias, tied embeddings, rope_theta 1e6, GQA.
+    "qwen2_qkv_bias_tied": ({"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "attention_bias": ABSENT, "mlp_bias": ABSENT,
+                             "num_key_value_heads": 2, "rope_theta": 1000000.0, "tie_word_embeddings": True,
+                             "use_sliding_window": False, "sliding_window": 4096, "max_window_layers": 2, "torch_dtype": "bfloat16"}, "BF16", 1),
+    # Mistral-style: sliding_window longer than every sequence here (longer sequences are refused), GQA.
+    "mistral_sliding_window": ({"architectures": ["MistralForCausalLM"], "model_type": "mistral", "attention_bias": ABSENT, "mlp_bias": ABSENT,
+                                "num_key_value_heads": 2, "sliding_window": 32}, "F32", 1),
+    # Llama 3.2-style: llama3 rope scaling with tied embeddings, GQA and an explicit head_dim, sharded BF16.
+    "llama32_tied_llama3_rope": ({"num_key_value_heads": 2, "head_dim": 16, "tie_word_embeddings": True, "rope_theta": 500000.0,
+                                  "rope_scaling": {"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                                   "original_max_position_embeddings": 16}, "torch_dtype": "bfloat16"}, "BF16", 2),
 }
 
 PROMPT_LEN, SHORT_LEN, NEW_TOKENS = 12, 7, 8
 
 
 def make_case(name, overrides, dtype, shards):
-    cfg = {**BASE, **overrides}
+    cfg = {k: v for k, v in {**BASE, **overrides}.items() if v is not ABSENT}
     for seed in range(100):
         rng = np.random.default_rng(1000 + seed)
         W = random_weights(cfg, rng, dtype)
@@ -291,5 +307,9 @@ def make_case(name, overrides, dtype, shards):
 
 
 if __name__ == "__main__":
-    for name, (overrides, dtype, shards) in CASES.items():
+    import sys
+    # Names on the command line regenerate only those cases.
+    wanted = sys.argv[1:] or list(CASES)
+    for name in wanted:
+        overrides, dtype, shards = CASES[name]
         make_case(name, overrides, dtype, shards)
