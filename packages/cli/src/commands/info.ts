@@ -1,34 +1,97 @@
 import type { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs-core';
 import { ADAPTER_METHODS, injectAdapter } from '@smoa/adapters';
+import { expectedTensors, randomLlama, type LlamaConfig } from '@smoa/llama';
+import { WASM_HEAP_BYTES, loadLlamaConfig, weightBytes } from '@smoa/llama/node';
 import { adapterConfigFrom, withAdapterOptions, type AdapterFlags } from './adapter-options';
-import { configHook, describeBackend, loadModel, startBackend, withModelOptions } from './shared';
+import { configHook, describeBackend, modelDirFrom, startBackend, withModelOptions } from './shared';
 
 interface InfoOpts extends AdapterFlags {
   model?: string;
   backend?: string;
 }
 
+const fmt = (n: number) => n.toLocaleString('en-US');
+const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+
+/** Layer 0's projections (every layer has the same shapes) and lm_head, from config.json alone. */
+function projections(config: LlamaConfig): [string, number[]][] {
+  return [...expectedTensors(config)].filter(([n]) => /^model\.layers\.0\..*_proj\.weight$|^lm_head\.weight$/.test(n)).map(([n, s]) => [n.replace(/\.weight$/, ''), s]);
+}
+
+/** Refuses a rank no targeted projection can hold, before anything is allocated (--r 100000 took 33 s and 2.4 GB). */
+function checkRank(config: LlamaConfig, opts: InfoOpts): void {
+  const all = opts.targetModules.length === 1 && opts.targetModules[0] === 'all-linear';
+  const targeted = projections(config).filter(([n]) => (all ? n !== 'lm_head' : opts.targetModules.some((t) => n.endsWith(`.${t}`))));
+  if (targeted.length === 0) {
+    throw new Error(`--target-modules ${opts.targetModules.join(',')}: matches none of the model's projections (${PROJECTIONS.join(', ')})`);
+  }
+  const [name, shape] = targeted.reduce((a, b) => (Math.min(...b[1]) < Math.min(...a[1]) ? b : a));
+  const limit = Math.min(...shape);
+  if (opts.r > limit) {
+    throw new Error(`--r ${opts.r}: larger than the smallest targeted projection (${name.replace('model.layers.0.', 'model.layers.*.')} [${shape.join(', ')}] allows at most r = ${limit})`);
+  }
+}
+
+/**
+ * Trainable parameters per method, counted by injecting into a one-layer model of the same widths
+ * (every layer is alike) and multiplying: exact, and small next to the real model.
+ */
+function trainablePerMethod(config: LlamaConfig, opts: InfoOpts): string[] {
+  const oneLayer: LlamaConfig = { ...config, numHiddenLayers: 1, vocabSize: 8, tieWordEmbeddings: true };
+  const layerParams = weightBytes(oneLayer) / 4;
+  // SMoA's spectral initialisation of a big layer takes minutes; the count needs no big model.
+  if (layerParams > 4e6) {
+    return [`  (not counted: one layer has ${fmt(layerParams)} parameters, too large to instantiate for counting; counted for layers up to 4,000,000)`];
+  }
+  const model = randomLlama(oneLayer);
+  const total = weightBytes(config) / 4;
+  const lines: string[] = [];
+  try {
+    for (const method of ADAPTER_METHODS) {
+      const adapters = injectAdapter(model, adapterConfigFrom({ ...opts, method }));
+      const perLayer = adapters.trainableParameters().trainable;
+      adapters.unload();
+      const n = perLayer * config.numHiddenLayers;
+      lines.push(`  ${method.padEnd(8)} ${fmt(n).padStart(12)}  (${((100 * n) / total).toFixed(3)}% of all)  adapter ${mib(n * 4)}, AdamW state ${mib(n * 8)}`);
+    }
+  } finally {
+    model.dispose();
+  }
+  return lines;
+}
+
 export function registerInfo(program: Command): void {
-  let cmd = withModelOptions(program.command('info').description('backend report, model summary, and trainable parameters of each adapter method'));
+  let cmd = withModelOptions(
+    program.command('info').description('backend report, model summary and memory plan from config.json alone (no weights are read or downloaded), trainable parameters of each adapter method'),
+  );
   cmd = withAdapterOptions(cmd, ADAPTER_METHODS);
   configHook(cmd).action(async (opts: InfoOpts) => {
     const info = await startBackend(opts.backend);
-    const { model, config, dir } = await loadModel(opts.model);
-    const fmt = (n: number) => n.toLocaleString('en-US');
-    const lines = [describeBackend(info), '', `model: ${dir}`];
+    const { config, name } = await loadLlamaConfig(modelDirFrom(opts.model));
+    checkRank(config, opts);
+    const params = weightBytes(config) / 4;
+    const lines = [describeBackend(info), '', `model: ${name}`];
     lines.push(
-      `  ${config.numHiddenLayers} layers, hidden ${config.hiddenSize}, intermediate ${config.intermediateSize}, ${config.numAttentionHeads} heads (${config.numKeyValueHeads} kv), vocab ${config.vocabSize}, ${config.maxPositionEmbeddings} positions`,
-      `  ${fmt(model.numParameters())} parameters`,
-      '  linear modules:',
+      `  ${config.modelType ?? 'llama'}: ${config.numHiddenLayers} layers, hidden ${config.hiddenSize}, intermediate ${config.intermediateSize}, ${config.numAttentionHeads} heads (${config.numKeyValueHeads} kv), vocab ${config.vocabSize}, ${config.maxPositionEmbeddings} positions${config.tieWordEmbeddings ? ', tied embeddings' : ''}`,
+      `  ${fmt(params)} parameters`,
+      '  linear modules (every layer alike):',
     );
-    for (const [path, lin] of model.namedLinears()) lines.push(`    ${path} [${lin.weight.shape.join(', ')}]`);
-    lines.push('', `trainable parameters at r=${opts.r}, targets ${opts.targetModules.join(',')}:`);
-    for (const method of ADAPTER_METHODS) {
-      const adapters = injectAdapter(model, adapterConfigFrom({ ...opts, method }));
-      const { trainable, percent } = adapters.trainableParameters();
-      lines.push(`  ${method.padEnd(8)} ${fmt(trainable).padStart(10)}  (${percent.toFixed(3)}% of all)`);
-      adapters.unload();
+    for (const [path, shape] of projections(config)) lines.push(`    ${path} [${shape.join(', ')}]`);
+    const bytes = weightBytes(config);
+    lines.push('', 'memory plan (weights as held in memory, float32):', `  weights ${gib(bytes)} (${fmt(bytes)} bytes)`);
+    for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgl', 'webgpu']) {
+      const verdict =
+        backend === 'wasm'
+          ? bytes <= WASM_HEAP_BYTES
+            ? `fits the ${gib(WASM_HEAP_BYTES)} heap (${gib(WASM_HEAP_BYTES - bytes)} left for adapters, optimizer and activations)`
+            : `does not fit: the heap is limited to ${gib(WASM_HEAP_BYTES)}; loading is refused before downloading weights`
+          : 'no fixed limit: bounded by host (or GPU) memory';
+      lines.push(`  ${backend.padEnd(10)} ${verdict}${backend === tf.getBackend() ? '  <- active' : ''}`);
     }
+    lines.push('', `trainable parameters at r=${opts.r}, targets ${opts.targetModules.join(',')}:`, ...trainablePerMethod(config, opts));
     process.stdout.write(lines.join('\n') + '\n');
   });
 }
