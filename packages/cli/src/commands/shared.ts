@@ -16,7 +16,7 @@ export function withModelOptions(cmd: Command): Command {
   return cmd
     .addOption(
       new Option(
-        '--model <dir|id>',
+        '--model <dir>',
         `Hugging Face Llama directory (config.json, model.safetensors, tokenizer.json) or Hub id org/name[@revision], cached like huggingface_hub (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE) (default: ${EMBEDDED_MODEL})`,
       ),
     )
