@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -198,6 +198,29 @@ describe('loadLlama by Hub id', () => {
     expect(hub.requests.filter((r) => r.host === 'cdn' && r.method === 'GET')).toHaveLength(1);
     a.model.dispose();
     b.model.dispose();
+  });
+
+  it('takes over the lock of a process that died mid-download (kill -9), and waits for a live one', async () => {
+    const cacheDir = await newCache();
+    const blob = sha256(embedded['model.safetensors']);
+    const lock = join(cacheDir, '.locks', 'models--smoa--stories260K', `${blob}.smoa.lock`);
+    await mkdir(join(cacheDir, '.locks', 'models--smoa--stories260K'), { recursive: true });
+    // A pid that no process has (Linux pids stay below 2^22).
+    await writeFile(lock, `${2 ** 22 + 17} ${hostname()}`);
+    (await loadLlama('smoa/stories260K', { endpoint: hub.endpoint, cacheDir })).model.dispose();
+    await expect(lstat(lock)).rejects.toThrow(/ENOENT/);
+
+    // A live holder (this process) is waited for; the load finishes once the lock goes.
+    const other = await newCache();
+    const otherLock = join(other, '.locks', 'models--smoa--stories260K', `${blob}.smoa.lock`);
+    await mkdir(join(other, '.locks', 'models--smoa--stories260K'), { recursive: true });
+    await writeFile(otherLock, `${process.pid} ${hostname()}`);
+    let done = false;
+    const loading = loadLlama('smoa/stories260K', { endpoint: hub.endpoint, cacheDir: other }).then((r) => ((done = true), r));
+    await new Promise((r) => setTimeout(r, 700));
+    expect(done).toBe(false);
+    await rm(otherLock);
+    (await loading).model.dispose();
   });
 
   it('loads sharded BF16 weights', async () => {

@@ -78,6 +78,16 @@ describe('bad config.json', () => {
     await expect(loadLlama(dir)).rejects.toThrow(message);
   });
 
+  it('names the file of a config.json or tokenizer.json nested 5,000 deep (was "Maximum call stack size exceeded")', async () => {
+    const dir = await tinyCopy();
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    await writeFile(join(dir, 'config.json'), `{"x": ${deep}}`);
+    await expect(loadLlama(dir)).rejects.toThrow(/tiny\/config\.json: .*nest/i);
+    const tok = await tinyCopy();
+    await writeFile(join(tok, 'tokenizer.json'), `{"model": ${deep}}`);
+    await expect(loadLlama(tok)).rejects.toThrow(/tiny\/tokenizer\.json: .*nest/i);
+  });
+
   it('names a config that is not JSON, a missing config and a missing directory', async () => {
     const dir = await tinyCopy();
     await writeFile(join(dir, 'config.json'), '{"model_type": "llama",');

@@ -1,4 +1,4 @@
-import { SafetensorsReader, urlSource } from '@smoa/safetensors';
+import { SafetensorsReader, parseJsonBounded, urlSource } from '@smoa/safetensors';
 import { parseLlamaConfig, type LlamaConfig } from '../config';
 import { LlamaForCausalLM } from '../model/causal-lm';
 import { createTokenizer, type LlamaTokenizer } from '../tokenizer/tokenizer';
@@ -47,13 +47,19 @@ export interface LoadedLlama {
 /** A load whose tokenizer was required: it is there. */
 export type LoadedLlamaWithTokenizer = LoadedLlama & { tokenizer: LlamaTokenizer };
 
+/**
+ * A JSON file of the model, or undefined when absent. Depth- and size-bounded: a config.json nested
+ * 5,000 deep is an error naming the file, not "Maximum call stack size exceeded".
+ */
 export async function readJson(files: ModelFiles, file: string): Promise<unknown | undefined> {
   const text = await files.readText(file);
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    // tokenizer.json files in the wild repeat keys now and then; JSON.parse's last-one-wins is what Python does too.
+    return parseJsonBounded(text, { file: files.path(file), duplicateKeys: 'last', maxBytes: 256 * 2 ** 20 });
   } catch (err) {
-    throw new Error(`${files.path(file)}: not valid JSON (${(err as Error).message})`);
+    const message = (err as Error).message;
+    throw new Error(message.startsWith(files.path(file)) ? message : `${files.path(file)}: not valid JSON (${message})`);
   }
 }
 
