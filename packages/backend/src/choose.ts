@@ -1,6 +1,7 @@
 import { BACKEND_CHOICES, type BackendChoice } from './types';
 
-export const NODE_ORDER: BackendChoice[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+// webgpu under Node: through Dawn (the optional `webgpu` package), on a hardware adapter only.
+export const NODE_ORDER: BackendChoice[] = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'];
 export const BROWSER_ORDER: BackendChoice[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 /**

@@ -25,6 +25,8 @@ export interface InitDeps {
   threadsEnv?: string | undefined;
   /** Whether a test runner runs this process: the Node default is then 1 thread. */
   testRunner?: boolean;
+  /** SMOA_WEBGPU_ADAPTER (Node only). */
+  adapterEnv?: string | undefined;
 }
 
 export function defaultDeps(): InitDeps {
@@ -36,6 +38,7 @@ export function defaultDeps(): InitDeps {
     env: isNode ? process.env.SMOA_BACKEND : undefined,
     threadsEnv: isNode ? process.env.SMOA_THREADS : undefined,
     testRunner: isNode && underTestRunner(process.env),
+    adapterEnv: isNode ? process.env.SMOA_WEBGPU_ADAPTER : undefined,
   };
 }
 
@@ -45,7 +48,12 @@ export async function initBackendWith(options: InitBackendOptions, deps: InitDep
   if (deps.isNode && deps.threadsEnv !== undefined && deps.threadsEnv.trim() !== '') parseThreadsEnv(deps.threadsEnv);
   const { order, explicit } = resolveOrder(options.prefer, deps.env, deps.isNode);
   const skipped: SkippedBackend[] = [];
-  for (const choice of order) {
+  const adapterName = options.webgpuAdapter ?? deps.adapterEnv;
+  // Browsers: a GPU backend on a software renderer goes after wasm, unless asked for by name or by an
+  // explicit order (which is the user's ranking).
+  const queue = order.map((choice) => ({ choice, allowSoftware: explicit || (adapterName ?? '').trim() !== '' }));
+  for (let i = 0; i < queue.length; i++) {
+    const { choice, allowSoftware } = queue[i]!;
     const result = await loadBackend(choice, {
       isNode: deps.isNode,
       importer: deps.importer,
@@ -54,6 +62,8 @@ export async function initBackendWith(options: InitBackendOptions, deps: InitDep
       threadsEnv: deps.threadsEnv,
       testRunner: deps.testRunner,
       wasmPaths: options.wasmPaths,
+      adapterName,
+      allowSoftware,
     });
     const source = SOURCES[choice].pkg;
     if (result.ok) {
@@ -66,9 +76,14 @@ export async function initBackendWith(options: InitBackendOptions, deps: InitDep
         skipped,
         ...(result.trainingKernels === undefined ? {} : { trainingKernels: result.trainingKernels }),
         ...(result.warnings === undefined ? {} : { warnings: result.warnings }),
+        ...(result.adapter === undefined ? {} : { adapter: result.adapter }),
       };
     }
     skipped.push({ source, reason: result.reason ?? 'unknown' });
+    if (result.software === true) {
+      const wasmAt = queue.findIndex((q, j) => j > i && q.choice === 'wasm');
+      queue.splice(wasmAt === -1 ? queue.length : wasmAt + 1, 0, { choice, allowSoftware: true });
+    }
   }
   const detail = skipped.map((s) => `  ${s.source}: ${s.reason}`).join('\n');
   const what = explicit

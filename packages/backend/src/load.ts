@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SOURCES } from './sources';
-import type { BackendChoice, BackendLoader, WasmPaths } from './types';
+import type { BackendChoice, LoaderName, BackendLoader, WasmPaths } from './types';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from './wasm-kernels';
 import { withoutAddedProcessHandlers } from './process-handlers';
+import { adapterLabel, describeAdapter, describeRenderer, type GpuAdapterDescription } from './webgpu/adapter';
+import { registerNodeWebGpu } from './webgpu/node';
 import { chooseThreads } from './threads';
 import { MAX_WASM_THREADS, nodeLogicalCores, useThreadedWasmInNode, type WasmPackage } from './wasm-threads';
 
@@ -16,8 +18,16 @@ export interface LoadContext {
   isNode: boolean;
   /** Loads packages by name when `loaders` has no entry for a backend. */
   importer: Importer;
-  loaders?: Partial<Record<BackendChoice, BackendLoader>>;
+  loaders?: Partial<Record<LoaderName, BackendLoader>>;
   threads?: number;
+  /** A GPU adapter asked for by name: allows a software one (webgpuAdapter / SMOA_WEBGPU_ADAPTER). */
+  adapterName?: string;
+  /**
+   * Asked for by name or in an explicit order. Browsers: a software WebGPU/WebGL renderer is then used
+   * at once rather than after wasm. Node.js: webgpu is probed even where no GPU device node exists
+   * (a software adapter still needs adapterName).
+   */
+  allowSoftware?: boolean;
   /** SMOA_THREADS (Node only), already validated. */
   threadsEnv?: string;
   /** Whether a test runner runs this process (the Node default is then 1 thread). */
@@ -32,6 +42,10 @@ export interface LoadResult {
   simd?: boolean;
   trainingKernels?: string[];
   warnings?: string[];
+  /** The GPU adapter or renderer (webgpu, webgl). */
+  adapter?: GpuAdapterDescription;
+  /** Browsers: it works but on a software renderer; worth trying after wasm. */
+  software?: boolean;
 }
 
 function message(err: unknown): string {
@@ -147,9 +161,21 @@ export async function loadBackend(choice: BackendChoice, ctx: LoadContext): Prom
   const { pkg, tfName } = SOURCES[choice];
   const native = choice === 'tfjs-node' || choice === 'tfjs-node-gpu';
   if (native && !ctx.isNode) return { ok: false, reason: 'needs Node.js (native addon)' };
-  if ((choice === 'webgpu' || choice === 'webgl') && ctx.isNode) return { ok: false, reason: 'needs a browser' };
-  if (choice === 'webgpu' && (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu == null) {
+  if (choice === 'webgl' && ctx.isNode) return { ok: false, reason: 'needs a browser' };
+  if (choice === 'webgpu' && ctx.isNode) return loadNodeWebGpu(ctx);
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(o?: object): Promise<{ info?: object; isFallbackAdapter?: boolean } | null> } } }).navigator?.gpu;
+  if (choice === 'webgpu' && gpu == null) {
     return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  }
+  let adapter: GpuAdapterDescription | undefined;
+  if (choice === 'webgpu' && gpu != null) {
+    // The adapter tfjs-backend-webgpu's factory will take (it asks for high-performance).
+    const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (a === null) return { ok: false, reason: 'this browser offers no WebGPU adapter' };
+    adapter = describeAdapter(a.info as Parameters<typeof describeAdapter>[0], a.isFallbackAdapter);
+    if (adapter.software && !ctx.allowSoftware) {
+      return { ok: false, software: true, adapter, reason: `software adapter (${adapterLabel(adapter)}), slower than wasm: tried after it` };
+    }
   }
 
   const load = ctx.loaders?.[choice] ?? (() => ctx.importer(pkg));
@@ -192,6 +218,13 @@ export async function loadBackend(choice: BackendChoice, ctx: LoadContext): Prom
     const gpu = typeof b.isUsingGpuDevice === 'function' ? b.isUsingGpuDevice() : b.isUsingGpuDevice;
     if (gpu !== true) return { ok: false, reason: 'loaded but TensorFlow sees no GPU device' };
   }
+  if (choice === 'webgl') {
+    adapter = webglRenderer();
+    if (adapter?.software && !ctx.allowSoftware) {
+      return { ok: false, software: true, adapter, reason: `software renderer (${adapterLabel(adapter)}), slower than wasm: tried after it` };
+    }
+  }
+  if (adapter !== undefined) return { ok: true, threads: 1, adapter, ...extra };
   if (choice === 'wasm') {
     registerWasmTrainingKernels();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
@@ -201,4 +234,41 @@ export async function loadBackend(choice: BackendChoice, ctx: LoadContext): Prom
   }
   // libtensorflow uses every core; the cpu backend is single-threaded; webgl/webgpu compute on the GPU.
   return { ok: true, threads: native ? nodeLogicalCores() : 1, ...extra };
+}
+
+/** The WebGL backend's renderer string, where the browser reveals it. */
+function webglRenderer(): GpuAdapterDescription | undefined {
+  type GL = { getExtension(n: string): { UNMASKED_RENDERER_WEBGL: number } | null; getParameter(p: number): unknown; RENDERER: number };
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: GL } }).gpgpu?.gl;
+  if (gl === undefined) return undefined;
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = gl.getParameter(ext !== null ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
+  return typeof renderer === 'string' ? describeRenderer(renderer) : undefined;
+}
+
+/** webgpu under Node.js: Dawn (the `webgpu` package) on a hardware adapter, or the adapter named. */
+async function loadNodeWebGpu(ctx: LoadContext): Promise<LoadResult> {
+  const TFJS = SOURCES.webgpu.pkg;
+  const r = await registerNodeWebGpu({
+    asked: ctx.allowSoftware === true,
+    loadDawn: ctx.loaders?.dawn ?? (() => ctx.importer('webgpu')),
+    loadTfjsWebGpu: ctx.loaders?.webgpu ?? (() => ctx.importer(TFJS)),
+    adapterName: ctx.adapterName,
+  });
+  if (!r.ok) {
+    const pkg = r.stage === 'dawn' ? 'webgpu' : TFJS;
+    if (r.reason !== undefined) return { ok: false, reason: r.reason };
+    if (isNotInstalled(r.error, pkg)) {
+      return { ok: false, reason: r.stage === 'dawn' ? `not installed (npm install webgpu ${TFJS}: Dawn's WebGPU for Node.js)` : `not installed (npm install ${TFJS})` };
+    }
+    return { ok: false, reason: `${pkg} ${failedToLoad(r.error, pkg)}` };
+  }
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend('webgpu');
+  } catch (err) {
+    return { ok: false, reason: `failed to initialise on ${adapterLabel(r.adapter)}: ${firstLine(err)}` };
+  }
+  if (!ok) return { ok: false, reason: `failed to initialise the "webgpu" backend on ${adapterLabel(r.adapter)}` };
+  return { ok: true, threads: 1, adapter: r.adapter };
 }

@@ -46,6 +46,7 @@ describe('backends that are not installed', () => {
       'no TensorFlow.js backend could load:\n' +
         '  @tensorflow/tfjs-node-gpu: not installed (npm install @tensorflow/tfjs-node-gpu)\n' +
         '  @tensorflow/tfjs-node: not installed (npm install @tensorflow/tfjs-node)\n' +
+        "  @tensorflow/tfjs-backend-webgpu: not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu: Dawn's WebGPU for Node.js)\n" +
         '  @tensorflow/tfjs-backend-wasm: not installed (npm install @tensorflow/tfjs-backend-wasm)\n' +
         '  @tensorflow/tfjs-backend-cpu: not installed (npm install @tensorflow/tfjs-backend-cpu)',
     );
@@ -61,6 +62,7 @@ describe('backends that are not installed', () => {
     expect(info.skipped).toEqual([
       { source: '@tensorflow/tfjs-node-gpu', reason: 'not installed (npm install @tensorflow/tfjs-node-gpu)' },
       { source: '@tensorflow/tfjs-node', reason: 'not installed (npm install @tensorflow/tfjs-node)' },
+      { source: '@tensorflow/tfjs-backend-webgpu', reason: "not installed (npm install webgpu @tensorflow/tfjs-backend-webgpu: Dawn's WebGPU for Node.js)" },
       { source: '@tensorflow/tfjs-backend-wasm', reason: 'not installed (npm install @tensorflow/tfjs-backend-wasm)' },
     ]);
   });

@@ -1,3 +1,4 @@
+import { adapterLabel } from './webgpu/adapter';
 import type { BackendInfo } from './types';
 
 /**
@@ -12,6 +13,7 @@ export function backendReport(info: BackendInfo): string {
   const traits: string[] = [];
   if (info.simd !== undefined) traits.push(info.simd ? 'SIMD' : 'no SIMD');
   traits.push(`${info.threads} thread${info.threads === 1 ? '' : 's'}`);
+  if (info.adapter !== undefined) traits.unshift(`adapter ${adapterLabel(info.adapter)}`);
   const lines = [`TensorFlow.js backend: ${info.name} (${info.source}), ${traits.join(', ')}`];
   if (info.trainingKernels !== undefined && info.trainingKernels.length > 0) {
     lines.push(`kernels added or fixed for training: ${info.trainingKernels.join(', ')}`);

@@ -1,3 +1,5 @@
+import type { GpuAdapterDescription } from './webgpu/adapter';
+
 /** A backend the shim knows how to load, named by what the user installs. */
 export type BackendChoice = 'tfjs-node-gpu' | 'tfjs-node' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -25,12 +27,17 @@ export interface BackendInfo {
   trainingKernels?: string[];
   /** Options that could not be honoured as given (threads capped, wasm already initialised, ...). */
   warnings?: string[];
+  /** webgpu and webgl: the GPU adapter or renderer it runs on. */
+  adapter?: GpuAdapterDescription;
 }
 
 /** The .wasm binaries' location for tfjs-backend-wasm: a folder URL/path, or a map from file name to URL. */
 export type WasmPaths = string | Partial<Record<WasmBinaryName, string>>;
 
 export type WasmBinaryName = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm';
+
+/** What `loaders` can supply: each backend's package, and `dawn`, the `webgpu` package (Dawn) for webgpu under Node.js. */
+export type LoaderName = BackendChoice | 'dawn';
 
 /** Loads a backend's npm package; returns its module namespace. */
 export type BackendLoader = () => Promise<unknown>;
@@ -58,5 +65,12 @@ export interface InitBackendOptions {
    * A bundler cannot see the optional backends this package imports by name at run time, so in a
    * browser app pass a loader for each backend package you installed. Under Node.js packages load by name.
    */
-  loaders?: Partial<Record<BackendChoice, BackendLoader>>;
+  loaders?: Partial<Record<LoaderName, BackendLoader>>;
+  /**
+   * The GPU adapter to use, by name (case-insensitive, matched against its vendor, architecture,
+   * device and description), e.g. 'swiftshader'. Under Node.js a software adapter (SwiftShader,
+   * llvmpipe, lavapipe) is used only when named here or in SMOA_WEBGPU_ADAPTER; in browsers one is
+   * tried after wasm unless named.
+   */
+  webgpuAdapter?: string;
 }
