@@ -4,6 +4,13 @@ import { generate, type GenerateOptions } from '../generate/generate';
 import { LlamaModelCore, type LlamaWeights } from './llama';
 import { keyMaskTensor, positionsFromMask } from './positions';
 
+/**
+ * Backends whose tensors live on a GPU: a synchronous read there stalls the pipeline, and under
+ * Node.js tfjs-backend-webgpu cannot do one at all (it reads through an OffscreenCanvas).
+ */
+const GPU_BACKENDS = new Set(['webgpu', 'webgl']);
+const onGpu = (): boolean => GPU_BACKENDS.has(tf.getBackend());
+
 export interface ForwardOptions {
   /** [B, T], 1 for a token and 0 for padding (left padding for generation-style batches). */
   attentionMask?: tf.Tensor2D;
@@ -33,6 +40,14 @@ export class LlamaForCausalLM extends LlamaModelCore {
     const mask = options.attentionMask;
     if (mask && (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T)) {
       throw new Error(`${this.name}: attentionMask has shape [${mask.shape.join(', ')}]; expected [${B}, ${T}] like the ids`);
+    }
+    if (mask && onGpu()) {
+      // The same positions and key mask, computed on the device (no read back).
+      return tf.tidy(() => {
+        const m = tf.cast(mask, 'int32');
+        const positions = tf.where(tf.cast(m, 'bool'), tf.sub(tf.cumsum(m, 1), 1), tf.onesLike(m)) as tf.Tensor2D;
+        return this.lmHead(this.decode(ids, { positions, keyMask: m as tf.Tensor2D }).hidden);
+      });
     }
     const maskValues = mask ? Int32Array.from(mask.dataSync()) : new Int32Array(B * T).fill(1);
     if (maskValues.some((m) => m !== 0 && m !== 1)) throw new Error(`${this.name}: attentionMask must hold only 0 and 1`);
@@ -89,13 +104,17 @@ export class LlamaForCausalLM extends LlamaModelCore {
     return this.fullFineTuning;
   }
 
-  /** Throws a clear error for ids that are not int32 [B, T], out of the vocabulary, or too long. */
+  /**
+   * Throws a clear error for ids that are not int32 [B, T], out of the vocabulary, or too long. On
+   * GPU backends the values are not read back (see GPU_BACKENDS): only dtype, shape and length count.
+   */
   checkIds(ids: tf.Tensor): [number, number] {
     if (ids.rank !== 2 || ids.dtype !== 'int32') {
       throw new Error(`${this.name}: ids must be an int32 tensor [batch, time]; got ${ids.dtype} [${ids.shape.join(', ')}]`);
     }
     const [B, T] = ids.shape as [number, number];
     this.checkLength(T);
+    if (onGpu()) return [B, T];
     const values = ids.dataSync();
     for (let i = 0; i < values.length; i++) this.checkToken(values[i], `[${Math.floor(i / T)}, ${i % T}]`);
     return [B, T];
