@@ -45,7 +45,7 @@ export class LlamaForCausalLM extends LlamaModelCore {
       // The same positions and key mask, computed on the device (no read back).
       return tf.tidy(() => {
         const m = tf.cast(mask, 'int32');
-        const positions = tf.where(tf.cast(m, 'bool'), tf.sub(tf.cumsum(m, 1), 1), tf.onesLike(m)) as tf.Tensor2D;
+        const positions = tf.where(tf.cast(m, 'bool'), tf.sub(tf.cumsum(m, 1), tf.scalar(1, 'int32')), tf.onesLike(m)) as tf.Tensor2D;
         return this.lmHead(this.decode(ids, { positions, keyMask: m as tf.Tensor2D }).hidden);
       });
     }
