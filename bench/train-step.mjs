@@ -34,7 +34,9 @@ function config(s) {
 }
 
 function randomModel(s) {
-  const w = (out, inn) => new Linear(tf.mul(tf.randomNormal([out, inn], 0, 1, 'float32', 1), 0.02));
+  // Drawn at their scale (no tf.mul afterwards), so the weights stay CPU-resident until first used:
+  // injecting adapters reads them synchronously, which tfjs-backend-webgpu under Node can do only then.
+  const w = (out, inn) => new Linear(tf.randomNormal([out, inn], 0, 0.02, 'float32', 1));
   const layers = [];
   for (let i = 0; i < s.layers; i++) {
     layers.push({
@@ -45,7 +47,7 @@ function randomModel(s) {
     });
   }
   const weights = {
-    embedTokens: tf.mul(tf.randomNormal([s.vocab, s.hidden], 0, 1, 'float32', 2), 0.02),
+    embedTokens: tf.randomNormal([s.vocab, s.hidden], 0, 0.02, 'float32', 2),
     layers,
     norm: tf.ones([s.hidden]),
     lmHead: w(s.vocab, s.hidden),

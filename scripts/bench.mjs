@@ -27,13 +27,16 @@ const MODULES = [
   'packages/llama/bench/generate.mjs',
 ];
 
-const { initBackend, backendReport } = await import('@smoa/backend');
+const { initBackend, backendReport, adapterLabel } = await import('@smoa/backend');
+// On a machine with a GPU this runs on webgpu (Dawn, @smoa/backend's optional `webgpu` peer) unchanged;
+// SMOA_BACKEND / SMOA_WEBGPU_ADAPTER choose otherwise (e.g. SMOA_WEBGPU_ADAPTER=swiftshader).
 const info = await initBackend();
 const environment = {
   backend: info.name,
   source: info.source,
   threads: info.threads,
   simd: info.simd ?? null,
+  adapter: info.adapter ? adapterLabel(info.adapter) : null,
   machine: `${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()}-${arch()}`,
   node: process.version,
   date: new Date().toISOString(),
@@ -69,7 +72,7 @@ function markdown(recs) {
   const lines = [
     `# Benchmark results`,
     '',
-    `backend ${environment.backend} (${environment.source}), threads ${environment.threads}, simd ${environment.simd}, ${environment.machine}, node ${environment.node}, ${environment.date}; each figure is the median of ${runs} runs after a warm-up.`,
+    `backend ${environment.backend} (${environment.source})${environment.adapter ? `, adapter ${environment.adapter}` : ''}, threads ${environment.threads}, simd ${environment.simd}, ${environment.machine}, node ${environment.node}, ${environment.date}; each figure is the median of ${runs} runs after a warm-up.`,
     '',
     '| figure | value | unit | parameters |',
     '| --- | ---: | --- | --- |',
