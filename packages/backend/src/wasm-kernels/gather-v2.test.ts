@@ -19,7 +19,12 @@ const cases: Case[] = [
   { name: 'batchDims 2', xShape: [2, 3, 5, 2], dtype: 'float32', indicesShape: [2, 3, 4], axis: 2, batchDims: 2 },
   { name: 'int32 values', xShape: [5, 8], dtype: 'int32', indicesShape: [5, 3], axis: 1, batchDims: 1 },
   { name: 'bool values', xShape: [3, 4], dtype: 'bool', indicesShape: [3, 2], axis: 1, batchDims: 1 },
-  { name: 'batchDims 0 (the wasm kernel itself)', xShape: [10, 6], dtype: 'float32', indicesShape: [7], axis: 0, batchDims: 0 },
+  { name: 'batchDims 0, short rows', xShape: [10, 6], dtype: 'float32', indicesShape: [7], axis: 0, batchDims: 0 },
+  { name: 'batchDims 0, a row permutation (whole-slice copies)', xShape: [64, 40], dtype: 'float32', indicesShape: [64], axis: 0, batchDims: 0 },
+  { name: 'batchDims 0, a column permutation', xShape: [12, 33], dtype: 'float32', indicesShape: [33], axis: 1, batchDims: 0 },
+  { name: 'batchDims 0, rank 3, axis 1, 2-D indices', xShape: [3, 9, 20], dtype: 'int32', indicesShape: [2, 5], axis: 1, batchDims: 0 },
+  { name: 'batchDims 0, embedding lookup of bool rows', xShape: [30, 17], dtype: 'bool', indicesShape: [4, 6], axis: 0, batchDims: 0 },
+  { name: 'batchDims 0, negative axis', xShape: [5, 4, 18], dtype: 'float32', indicesShape: [7], axis: -2, batchDims: 0 },
   { name: 'empty indices', xShape: [3, 4], dtype: 'float32', indicesShape: [3, 0], axis: 1, batchDims: 1 },
 ];
 
@@ -28,7 +33,7 @@ async function run(backend: string, c: Case, seed: number) {
   const r = rng(seed);
   const size = c.xShape.reduce((a, b) => a * b, 1);
   const values = Array.from({ length: size }, () => (c.dtype === 'float32' ? r() * 2 - 1 : c.dtype === 'int32' ? Math.floor(r() * 100) : r() < 0.5 ? 1 : 0));
-  const dim = c.xShape[c.axis];
+  const dim = c.xShape[c.axis < 0 ? c.xShape.length + c.axis : c.axis];
   const idx = Array.from({ length: c.indicesShape.reduce((a, b) => a * b, 1) }, () => Math.floor(r() * dim));
   const y = tf.gather(tf.tensor(values, c.xShape, c.dtype), tf.tensor(idx, c.indicesShape, 'int32'), c.axis, c.batchDims);
   return { shape: y.shape, dtype: y.dtype, values: Array.from(await y.data()) };
@@ -53,6 +58,11 @@ describe('GatherV2 on wasm', () => {
     await tf.setBackend('wasm');
     const y = tf.gather(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), tf.tensor2d([[2], [0]], [2, 1], 'int32'), 1, 1);
     expect(y.arraySync()).toEqual([[3], [4]]);
+  });
+
+  it('rejects an out-of-range index with batchDims 0 too', async () => {
+    await tf.setBackend('wasm');
+    expect(() => tf.gather(tf.ones([4, 32]), tf.tensor1d([0, 4], 'int32'), 0)).toThrow('GatherV2: the index value 4 is not in [0, 3]');
   });
 
   it('rejects an out-of-range index like the other backends', async () => {
