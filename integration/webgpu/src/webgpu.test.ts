@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { injectAdapter, seedAdapterInit, type AdapterModelConfig } from '@smoa/adapters';
+import { injectAdapter, type AdapterModelConfig } from '@smoa/adapters';
 import { initBackend, type BackendInfo } from '@smoa/backend';
 import { embeddedModelDir, loadLlama } from '@smoa/llama/node';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -69,8 +69,7 @@ async function work(init?: Record<string, Float32Array[]>): Promise<RunResult> {
     // A fresh model per method: adapters read the base weights synchronously when injected, which
     // tfjs-backend-webgpu can do under Node only while they are still CPU-side (before any kernel ran).
     const { model } = await loadLlama(embeddedModelDir());
-    seedAdapterInit(7);
-    const peft = injectAdapter(model, config);
+    const peft = injectAdapter(model, config, { seed: 7 });
     const vars = model.trainableVariables();
     // LoRA's B starts at zero, so give B a value too: the first step's gradient then reaches A.
     if (init) vars.forEach((v, i) => v.assign(tf.tensor(init[label]![i]!, v.shape)));
