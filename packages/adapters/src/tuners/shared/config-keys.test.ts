@@ -11,5 +11,7 @@ describe('checkKnownKeys', () => {
   });
   it('accepts known keys', () => {
     expect(() => checkKnownKeys('SMoA config', { method: 'smoa', r: 4, numBlocks: 2 }, known)).not.toThrow();
+    // An undefined value sets nothing, so generic code may spread optional fields.
+    expect(() => checkKnownKeys('SMoA config', { method: 'smoa', rslora: undefined }, known)).not.toThrow();
   });
 });
