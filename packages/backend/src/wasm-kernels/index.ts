@@ -1,6 +1,7 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { GatherV2, gatherV2Config, isWrappedGatherV2 } from './gather-v2';
+import { Identity, identityConfig, isSharedIdentity } from './identity';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 
 /**
@@ -11,8 +12,11 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [unsortedSegmentSumConfig];
 
-/** Kernels tfjs-backend-wasm has but gets wrong in some case, and that we wrap (see gather-v2.ts). */
-export const WASM_FIXED_KERNEL_NAMES: readonly string[] = [GatherV2];
+/**
+ * Kernels tfjs-backend-wasm has but gets wrong or slow, and that we replace (see gather-v2.ts: wrong
+ * with batchDims > 0, and slow; identity.ts: copies where sharing the buffer is enough).
+ */
+export const WASM_FIXED_KERNEL_NAMES: readonly string[] = [GatherV2, Identity];
 
 /** Names of the kernels this package adds or fixes on wasm, for reports. */
 export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
@@ -39,6 +43,12 @@ export function registerWasmTrainingKernels(): string[] {
     unregisterKernel(GatherV2, 'wasm');
     registerKernel(gatherV2Config(gather));
     added.push(GatherV2);
+  }
+  const identity = getKernel(Identity, 'wasm');
+  if (identity !== undefined && !isSharedIdentity(identity)) {
+    unregisterKernel(Identity, 'wasm');
+    registerKernel(identityConfig(identity));
+    added.push(Identity);
   }
   return added;
 }
