@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { prepareTaskData } from '../data/task-data';
 import { plotRun } from '../plot/metrics-plot';
 import { TrainProgress } from '../progress/train-progress';
+import { downloadProgress } from '../progress/download-progress';
 import { checkTrainOutput } from './run-dir';
 
 export interface TrainRunOptions {
@@ -47,7 +48,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   if (o.mode.kind === 'none') throw new Error('--method none trains nothing; use `smoa eval` to evaluate the base model');
   const mode = o.mode;
   const runDir = await checkTrainOutput(o.output, { overwrite: !!o.overwrite, resume: !!o.resume });
-  const { model, tokenizer } = await loadLlama(o.modelDir);
+  const { model, tokenizer } = await loadLlama(o.modelDir, { onProgress: downloadProgress() });
   if (!tokenizer) throw new Error(`--model ${o.modelDir}: has no tokenizer.json; training needs the tokenizer`);
   const data = await prepareTaskData(o.task, tokenizer, {
     cutoffLength: o.cutoffLength,
