@@ -129,6 +129,10 @@ export class LlamaForCausalLM extends LlamaModelCore {
   checkLength(positions: number, what = 'input'): void {
     const max = this.config.maxPositionEmbeddings;
     if (positions > max) throw new Error(`${this.name}: ${what} needs ${positions} positions but max_position_embeddings is ${max}`);
+    const window = this.config.slidingWindow;
+    if (window !== undefined && positions > window) {
+      throw new Error(`${this.name}: ${what} needs ${positions} positions but sliding_window is ${window}; sliding-window attention is not implemented, so longer sequences are refused`);
+    }
   }
 
   /** Every weight tensor once (tied embeddings are one tensor). */

@@ -27,25 +27,59 @@ export interface Rotary {
   sinQ: tf.Tensor4D;
 }
 
-/** The rotary tables [maxPositionEmbeddings, headDim], uploaded once and gathered per pass. */
+/** Tables of up to this many positions are built whole at once (2 x 8192 x headDim floats: a few MB). */
+const EAGER_ROTARY_POSITIONS = 8192;
+
+/**
+ * The rotary tables [positions, headDim], uploaded once and gathered per pass. Sized to what is used:
+ * a config's max_position_embeddings may say 1e7 or 1e9 (1.35 GB, or "Invalid typed array length"),
+ * so beyond EAGER_ROTARY_POSITIONS the tables grow by doubling to the largest position seen.
+ */
 export class RotaryTables {
-  private readonly cos: tf.Tensor2D;
+  private cos!: tf.Tensor2D;
   /** sin with rotate_half's sign: negative in the first half of each row. */
-  private readonly signedSin: tf.Tensor2D;
+  private signedSin!: tf.Tensor2D;
+  private rows = 0;
+  /** Tables outgrown; kept until dispose, since a pass recorded on a gradient tape may still hold them. */
+  private readonly outgrown: tf.Tensor[] = [];
   /** 1 / sqrt(headDim), attention's scale, applied to the queries' tables. */
   private readonly attnScale: tf.Scalar;
 
   constructor(private readonly config: LlamaConfig) {
-    const { cos, sin } = ropeTables(config, config.maxPositionEmbeddings);
+    this.attnScale = tf.scalar(1 / Math.sqrt(config.headDim));
+    this.grow(Math.min(config.maxPositionEmbeddings, EAGER_ROTARY_POSITIONS));
+  }
+
+  /** Number of positions the tables hold now. */
+  get size(): number {
+    return this.rows;
+  }
+
+  private grow(needed: number): void {
+    if (needed <= this.rows) return;
+    const { config } = this;
+    const rows = Math.min(config.maxPositionEmbeddings, Math.max(needed, 2 * this.rows));
+    const { cos, sin } = ropeTables(config, rows);
     const half = config.headDim / 2;
     for (let i = 0; i < sin.length; i++) if (i % config.headDim < half) sin[i] = -sin[i];
-    this.cos = tf.tensor2d(cos, [config.maxPositionEmbeddings, config.headDim]);
-    this.signedSin = tf.tensor2d(sin, [config.maxPositionEmbeddings, config.headDim]);
-    this.attnScale = tf.scalar(1 / Math.sqrt(config.headDim));
+    if (this.rows > 0) this.outgrown.push(this.cos, this.signedSin);
+    // Kept: growth may happen inside a caller's tf.tidy.
+    this.cos = tf.keep(tf.tensor2d(cos, [rows, config.headDim]));
+    this.signedSin = tf.keep(tf.tensor2d(sin, [rows, config.headDim]));
+    this.rows = rows;
+  }
+
+  /** Makes the tables cover `positions` (read back only while they are smaller than the config allows). */
+  private cover(positions: tf.Tensor2D): void {
+    if (this.rows >= this.config.maxPositionEmbeddings) return;
+    let max = -1;
+    for (const p of positions.dataSync()) max = Math.max(max, p);
+    this.grow(max + 1);
   }
 
   /** The tables at the tokens' positions (int32 [B, T]). */
   at(positions: tf.Tensor2D): Rotary {
+    this.cover(positions);
     const [B, T] = positions.shape;
     const gather = (table: tf.Tensor2D) => tf.reshape(tf.gather(table, positions), [B, 1, T, this.config.headDim]) as tf.Tensor4D;
     const cos = gather(this.cos);
@@ -54,7 +88,7 @@ export class RotaryTables {
   }
 
   dispose(): void {
-    tf.dispose([this.cos, this.signedSin, this.attnScale]);
+    tf.dispose([this.cos, this.signedSin, this.attnScale, ...this.outgrown]);
   }
 }
 
