@@ -21,6 +21,7 @@ if (!Number.isInteger(runs) || runs < 1) {
 // repo root; a module whose file does not exist yet is reported as missing rather than failing the run.
 const MODULES = [
   'bench/matmul.mjs',
+  'bench/kernels.mjs',
   'packages/adapters/bench/spectral.mjs',
   'bench/train-step.mjs',
   'bench/pytorch.mjs',

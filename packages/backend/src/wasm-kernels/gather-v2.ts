@@ -1,6 +1,6 @@
 import { backend_util, GatherV2, util } from '@tensorflow/tfjs-core';
 import type { GatherV2Attrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { isWasmBackend, withOutput } from './heap';
+import { ORIGINAL, isWasmBackend, withOutput } from './heap';
 
 const WRAPPED = Symbol.for('smoa.backend.gatherV2');
 
@@ -53,7 +53,7 @@ export function gatherV2Config(original: KernelConfig): KernelConfig {
       }
     });
   };
-  return { ...original, kernelFunc: Object.assign(kernelFunc, { [WRAPPED]: true }) };
+  return { ...original, kernelFunc: Object.assign(kernelFunc, { [WRAPPED]: true, [ORIGINAL]: original.kernelFunc }) };
 }
 
 export function isWrappedGatherV2(config: KernelConfig | undefined): boolean {

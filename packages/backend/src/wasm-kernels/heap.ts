@@ -31,3 +31,9 @@ export function withOutput<T>(
   fill(outView, ...inViews);
   return out;
 }
+
+/**
+ * Where a replaced kernel keeps tfjs-backend-wasm's own kernelFunc, so `pnpm bench` can time both
+ * side by side (bench/kernels.mjs).
+ */
+export const ORIGINAL = Symbol.for('smoa.backend.originalKernel');

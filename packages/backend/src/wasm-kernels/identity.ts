@@ -1,6 +1,6 @@
 import { Identity } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { isWasmBackend } from './heap';
+import { ORIGINAL, isWasmBackend } from './heap';
 
 const SHARED = Symbol.for('smoa.backend.identity');
 
@@ -20,7 +20,7 @@ export function identityConfig(original: KernelConfig): KernelConfig {
     backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
-  return { ...original, kernelFunc: Object.assign(kernelFunc, { [SHARED]: true }) };
+  return { ...original, kernelFunc: Object.assign(kernelFunc, { [SHARED]: true, [ORIGINAL]: original.kernelFunc }) };
 }
 
 export function isSharedIdentity(config: KernelConfig | undefined): boolean {
