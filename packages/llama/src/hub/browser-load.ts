@@ -13,7 +13,7 @@ export interface HubFetchOptions {
  * loadLlama by Hub id for browsers and other fetch-only runtimes: the same resolve URLs, no disk cache
  * (the browser's HTTP cache applies). Weights are fetched file by file.
  */
-export function loadLlamaFromHub(id: string, options: LoadLlamaOptions & HubFetchOptions = {}): Promise<LoadedLlama> {
+export async function loadLlamaFromHub(id: string, options: LoadLlamaOptions & HubFetchOptions = {}): Promise<LoadedLlama> {
   const { repo, revision } = parseRepoRef(id, options.revision);
   const base = resolveUrl(options.endpoint ?? DEFAULT_ENDPOINT, repo, revision, '');
   const init: RequestInit | undefined = options.token ? { headers: { authorization: `Bearer ${options.token}` } } : undefined;

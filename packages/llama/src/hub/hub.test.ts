@@ -10,6 +10,7 @@ import { serializeSafetensors } from '@smoa/safetensors';
 import { embeddedModelDir, loadLlama, loadLlamaConfig, loadTokenizer } from '../node';
 import { startTestHub, type TestHub } from '../test-util/hub-server';
 import type { DownloadProgress } from './download';
+import { loadLlamaFromHub } from './browser-load';
 
 const COMMIT = 'a'.repeat(39) + '1';
 let hub: TestHub;
@@ -281,6 +282,23 @@ describe('loadLlama by Hub id', () => {
     expect(tok.applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: false })).toBe('<|user|>Hi</s>');
     const plain = await loadTokenizer(embeddedModelDir());
     expect(() => plain.applyChatTemplate([{ role: 'user', content: 'Hi' }])).toThrow(/tokenizer_config\.json: has no chat_template/);
+  });
+});
+
+describe('loadLlamaFromHub (the browser entry, fetch only)', () => {
+  it('loads by id through the same resolve URLs, with the token kept off the CDN', async () => {
+    hub.repos.set('smoa/browser', { commit: COMMIT, files: embedded, token: 'hf_browser' });
+    const { model, tokenizer } = await loadLlamaFromHub('smoa/browser', { endpoint: hub.endpoint, token: 'hf_browser' });
+    const fromDir = await loadLlama(embeddedModelDir());
+    expect(await logitsOf(model)).toEqual(await logitsOf(fromDir.model));
+    expect(tokenizer?.encode('Lily')).toEqual(fromDir.tokenizer?.encode('Lily'));
+    expect(hub.requests.filter((r) => r.host === 'hub').every((r) => r.authorization === 'Bearer hf_browser' && r.url.startsWith('/smoa/browser/resolve/main/'))).toBe(true);
+    expect(hub.requests.some((r) => r.host === 'cdn')).toBe(true);
+    expect(hub.requests.filter((r) => r.host === 'cdn').every((r) => r.authorization === undefined)).toBe(true);
+    await expect(loadLlamaFromHub('smoa/browser', { endpoint: hub.endpoint })).rejects.toThrow(/HTTP 401/);
+    await expect(loadLlamaFromHub('smoa/../x', { endpoint: hub.endpoint })).rejects.toThrow(/Hub id "smoa\/..\/x"/);
+    model.dispose();
+    fromDir.model.dispose();
   });
 });
 
