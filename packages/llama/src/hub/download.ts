@@ -96,6 +96,8 @@ async function fetchInto(d: BlobDownload, partial: string, where: string): Promi
   await mkdir(dirname(partial), { recursive: true });
   const handle = await open(partial, start > 0 ? 'a' : 'w');
   let loaded = start;
+  // A body longer than announced is wrong content: it is removed, not kept for a resume.
+  let tooLong: Error | undefined;
   try {
     d.onProgress?.({ file: d.file, loaded, total });
     if (res.body) {
@@ -104,7 +106,8 @@ async function fetchInto(d: BlobDownload, partial: string, where: string): Promi
           await handle.close().catch(() => {});
           await rm(partial, { force: true });
           const what = total !== undefined ? `its announced ${total} bytes` : `the ${d.maxBytes}-byte limit for this file`;
-          throw new Error(`${where}: the body is longer than ${what}; refused and the partial file removed`);
+          tooLong = new Error(`${where}: the body is longer than ${what}; refused and the partial file removed`);
+          throw tooLong;
         }
         await handle.write(chunk);
         loaded += chunk.byteLength;
@@ -112,7 +115,7 @@ async function fetchInto(d: BlobDownload, partial: string, where: string): Promi
       }
     }
   } catch (err) {
-    if ((err as Error).message.includes('refused and the partial file removed')) throw err;
+    if (err === tooLong) throw err;
     throw new Error(
       `${where}: the download broke off after ${loaded}${total !== undefined ? ` of ${total}` : ''} bytes (${(err as Error).message}); ` +
         'the part received is kept and the next load resumes it',
