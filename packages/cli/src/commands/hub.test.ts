@@ -42,7 +42,7 @@ afterAll(async () => {
 
 function smoa(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SMOA_BACKEND: 'wasm', HF_HUB_CACHE: join(scratch, 'cache'), ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SMOA_BACKEND: 'wasm', HF_HUB_OFFLINE: '0', HF_TOKEN: '', HF_HUB_CACHE: join(scratch, 'cache'), ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -45,6 +45,8 @@ async function logitsOf(model: { forward(ids: tf.Tensor2D): tf.Tensor3D }): Prom
 }
 
 beforeAll(async () => {
+  // The machine's own Hub settings must not leak into these tests.
+  for (const v of ['HF_HUB_OFFLINE', 'HF_TOKEN', 'HF_ENDPOINT', 'HF_HUB_CACHE', 'HF_HOME']) delete process.env[v];
   await initBackend({ prefer: 'wasm' });
   hub = await startTestHub();
   embedded = {};

@@ -12,6 +12,7 @@ let hub: TestHub;
 let dir: string;
 
 beforeAll(async () => {
+  for (const v of ['HF_HUB_OFFLINE', 'HF_TOKEN', 'HF_HOME']) delete process.env[v];
   hub = await startTestHub();
   const files: Record<string, Uint8Array> = {};
   for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) files[f] = await readFile(join(embeddedModelDir(), f));
