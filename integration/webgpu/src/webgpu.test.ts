@@ -121,7 +121,7 @@ beforeAll(async () => {
   wasm = await work();
   gpu = await webgpuBackend();
   if (gpu.info === undefined) console.warn(`integration/webgpu: skipped, no WebGPU adapter here: ${gpu.why.join('; ')}`);
-}, 600_000);
+}, 1_200_000);
 
 describe('webgpu under Node.js (Dawn) against wasm', () => {
   it('finds an adapter, and refuses a software one unless named', async (ctx) => {
@@ -145,5 +145,5 @@ describe('webgpu under Node.js (Dawn) against wasm', () => {
       got.finals[m]!.forEach((v, i) => expect(relDiff(delta(v, i), delta(wasm.finals[m]![i]!, i))).toBeLessThan(REL));
     }
     expect(got.tensorsFlat).toBe(true);
-  }, 600_000);
+  }, 1_200_000);
 });
