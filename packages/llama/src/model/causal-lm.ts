@@ -24,6 +24,7 @@ export interface ForwardOptions {
  */
 export class LlamaForCausalLM extends LlamaModelCore {
   private fullFineTuning = false;
+  private checkpointActivations = false;
 
   constructor(
     config: LlamaConfig,
@@ -36,6 +37,14 @@ export class LlamaForCausalLM extends LlamaModelCore {
 
   /** logits [B, T, vocab]. With a mask, positions count real tokens only, so a left-padded row gets the logits it would get alone. */
   forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => this.lmHead(this.hiddenStates(ids, options)));
+  }
+
+  /**
+   * The final hidden states [B, T, hidden] (after the last norm) that the LM head multiplies: with
+   * `outputProjection()`, what a loss needs to fuse the head in and never hold all [B, T, vocab] logits.
+   */
+  hiddenStates(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
     const [B, T] = this.checkIds(ids);
     const mask = options.attentionMask;
     if (mask && (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T)) {
@@ -54,8 +63,31 @@ export class LlamaForCausalLM extends LlamaModelCore {
     return tf.tidy(() => {
       const positions = tf.tensor2d(positionsFromMask(maskValues, B, T), [B, T], 'int32');
       const keyMask = keyMaskTensor(maskValues, B, T);
-      return this.lmHead(this.decode(ids, { positions, keyMask }).hidden);
+      return this.decode(ids, { positions, keyMask, checkpoint: this.checkpointActivations }).hidden;
     });
+  }
+
+  /**
+   * The [vocab, hidden] matrix W of the LM head (logits = h W^T) when the head is that plain product:
+   * the tied embedding, or lm_head without bias or adapters. Undefined otherwise (use `forward`).
+   */
+  outputProjection(): tf.Tensor2D | undefined {
+    const { lmHead, embedTokens } = this.weights;
+    if (!lmHead) return embedTokens;
+    return lmHead.hook || lmHead.bias ? undefined : lmHead.weight;
+  }
+
+  /**
+   * Activation checkpointing for training passes (`forward`, `hiddenStates`): each decoder layer keeps
+   * only its input and is recomputed in the backward pass. Less memory (activations of one layer at a
+   * time instead of all), about one more forward pass of time. Generation is unaffected.
+   */
+  setActivationCheckpointing(on: boolean): void {
+    this.checkpointActivations = on;
+  }
+
+  get activationCheckpointing(): boolean {
+    return this.checkpointActivations;
   }
 
   /** New tokens per prompt (prompts may differ in length). Temperature 0 (the default) is greedy. */

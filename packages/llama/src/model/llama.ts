@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Linear, untransposedMatMul, matMulWeightT, type ModuleContainer } from '@smoa/core';
 import type { LlamaConfig } from '../config';
 import { LlamaLinear } from './linear';
-import { groupMask, groupQueries, mergeHeads, RotaryTables, rotate, splitHeads, ungroupHeads, type Rotary } from './speed-tricks';
+import { checkpoint } from './checkpoint';
+import { embeddingLookup, groupMask, groupQueries, mergeHeads, RotaryTables, rotate, splitHeads, ungroupHeads, type Rotary } from './speed-tricks';
 
 /**
  * Llama as Hugging Face's LlamaForCausalLM defines it, read top to bottom like nanoGPT: the weights,
@@ -52,6 +53,11 @@ export interface StepInputs {
   /** [B, S] with S = cached + new positions: 1 where a key is a real token, 0 for padding. Absent: no padding. */
   keyMask?: tf.Tensor2D;
   cache?: KVCache;
+  /**
+   * Recompute each decoder layer in the backward pass instead of keeping its intermediates (activation
+   * checkpointing, for training). No cache is returned then.
+   */
+  checkpoint?: boolean;
 }
 
 /** What every block of one pass shares: the sizes, the rotary tables at the tokens' positions, the mask. */
@@ -136,6 +142,24 @@ function decoderLayer(
   return { h: out as tf.Tensor2D, k: attn.k, v: attn.v };
 }
 
+/** The variables of one layer that gradients must reach: its adapters', and its weights in full fine-tuning. */
+function layerVariables(layer: DecoderLayerWeights): tf.Variable[] {
+  const found = new Set<tf.Variable>();
+  const add = (t: tf.Tensor | undefined) => {
+    if (t instanceof tf.Variable && t.trainable) found.add(t);
+  };
+  add(layer.inputLayernorm);
+  add(layer.postAttentionLayernorm);
+  const { qProj, kProj, vProj, oProj } = layer.selfAttn;
+  const { gateProj, upProj, downProj } = layer.mlp;
+  for (const linear of [qProj, kProj, vProj, oProj, gateProj, upProj, downProj]) {
+    add(linear.weight);
+    add(linear.bias);
+    for (const v of linear.trainableVariables()) add(v);
+  }
+  return [...found];
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The model
 
@@ -175,18 +199,36 @@ export class LlamaModelCore implements ModuleContainer {
     const { config, weights: w } = this;
     const [B, T] = ids.shape;
     const past = step.cache?.[0]?.k.shape[2] ?? 0;
-    const bias = step.keyMask || T > 1 ? groupMask(causalMask(step.keyMask, B, T, past), config) : undefined;
-    const pass: PassInputs = { config, B, T, rope: this.rotary.at(step.positions), bias, eps: this.eps };
-
     // Hidden states stay [B * T, hidden]: the layout every projection multiplies in.
-    let h = tf.reshape(tf.gather(w.embedTokens, ids), [B * T, config.hiddenSize]) as tf.Tensor2D;
+    let h = tf.reshape(embeddingLookup(w.embedTokens, ids), [B * T, config.hiddenSize]) as tf.Tensor2D;
     const cache: KVCache = [];
-    for (const [i, layer] of w.layers.entries()) {
-      const out = decoderLayer(layer, h, pass, step.cache?.[i]);
-      h = out.h;
-      cache.push({ k: out.k, v: out.v });
+    if (step.checkpoint) {
+      if (step.cache) throw new Error('decode: activation checkpointing is for training passes and takes no cache');
+      // Each layer keeps only its input; the rotary tables and mask are rebuilt from the positions in
+      // the recompute, so nothing larger than [B * T, hidden] per layer waits for the backward pass.
+      const constants = step.keyMask ? [step.positions, step.keyMask] : [step.positions];
+      for (const layer of w.layers) {
+        h = checkpoint(
+          ([x], [positions, keyMask]) => decoderLayer(layer, x as tf.Tensor2D, this.passInputs(B, T, 0, positions as tf.Tensor2D, keyMask as tf.Tensor2D | undefined)).h,
+          [h],
+          { params: layerVariables(layer), constants },
+        );
+      }
+    } else {
+      const pass = this.passInputs(B, T, past, step.positions, step.keyMask);
+      for (const [i, layer] of w.layers.entries()) {
+        const out = decoderLayer(layer, h, pass, step.cache?.[i]);
+        h = out.h;
+        cache.push({ k: out.k, v: out.v });
+      }
     }
     return { hidden: tf.reshape(rmsNorm(h, w.norm, this.eps), [B, T, config.hiddenSize]), cache };
+  }
+
+  private passInputs(B: number, T: number, past: number, positions: tf.Tensor2D, keyMask?: tf.Tensor2D): PassInputs {
+    const { config } = this;
+    const bias = keyMask || T > 1 ? groupMask(causalMask(keyMask, B, T, past), config) : undefined;
+    return { config, B, T, rope: this.rotary.at(positions), bias, eps: this.eps };
   }
 
   /** hidden [B, T, hidden] -> logits [B, T, vocab]. */

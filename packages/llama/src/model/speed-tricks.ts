@@ -3,7 +3,7 @@ import type { LlamaConfig } from '../config';
 import { ropeTables } from './rope';
 
 /*
- * Every layout and folding trick the decoder uses for speed, in one place, so that ./llama.ts reads
+ * Every layout and folding trick the decoder uses for speed or memory, in one place, so that ./llama.ts reads
  * as the math. Each trick gives exactly the values of the plain formulation (parity tests check it):
  *
  * 1. Rotary tables: rotate_half's minus sign is stored in the sin table, and the queries' tables are
@@ -13,6 +13,9 @@ import { ropeTables } from './rope';
  *    reshape replaces the transpose.
  * 3. Grouped-query attention: the query heads that share a key-value head are stacked along the time
  *    axis, so one batched matmul serves the whole group without repeating keys and values.
+ * 4. Frozen embedding lookup off the tape: tf.gather's gradient saves its input, which on the tape means
+ *    a copy of the whole embedding table every training step (113 MB for a 49152 x 576 table). A
+ *    frozen table needs no gradient, so its lookup saves nothing; the rotary tables' lookups likewise.
  *
  * Elsewhere, for the same reason (tfjs-wasm's transposed matmuls are ~10x slower than plain ones):
  * products go through @smoa/core's untransposedMatMul, and generation may hold W^T of each projection
@@ -81,7 +84,7 @@ export class RotaryTables {
   at(positions: tf.Tensor2D): Rotary {
     this.cover(positions);
     const [B, T] = positions.shape;
-    const gather = (table: tf.Tensor2D) => tf.reshape(tf.gather(table, positions), [B, 1, T, this.config.headDim]) as tf.Tensor4D;
+    const gather = (table: tf.Tensor2D) => tf.reshape(constantGather(table, positions), [B, 1, T, this.config.headDim]) as tf.Tensor4D;
     const cos = gather(this.cos);
     const sin = gather(this.signedSin);
     return { cos, sin, cosQ: tf.mul(cos, this.attnScale), sinQ: tf.mul(sin, this.attnScale) };
@@ -126,4 +129,21 @@ export function ungroupHeads(x: tf.Tensor4D, numAttentionHeads: number): tf.Tens
 export function groupMask(bias: tf.Tensor4D, config: Pick<LlamaConfig, 'numAttentionHeads' | 'numKeyValueHeads'>): tf.Tensor4D {
   const groups = config.numAttentionHeads / config.numKeyValueHeads;
   return groups === 1 ? bias : tf.tile(bias, [1, 1, groups, 1]);
+}
+
+/** table[ids] (trick 4): a trainable table through tf.gather, a frozen one without saving it for backward. */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D {
+  if (table instanceof tf.Variable && table.trainable) return tf.gather(table, ids) as tf.Tensor as tf.Tensor3D;
+  return constantGather(table, ids) as tf.Tensor as tf.Tensor3D;
+}
+
+/** tf.gather from a table that gets no gradient: nothing is saved for the backward pass (trick 4). */
+function constantGather(table: tf.Tensor, indices: tf.Tensor): tf.Tensor {
+  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [idsIn, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([]);
+    // Indices are integers: no gradient flows to them, and none to the table.
+    return { value: tf.gather(table, idsIn), gradFunc: () => tf.zerosLike(idsIn) };
+  });
+  return lookup(indices);
 }

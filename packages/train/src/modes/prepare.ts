@@ -13,6 +13,7 @@ export interface AdaptableCausalLM extends CausalLM, ModuleContainer {
   trainableVariables(): tf.Variable[];
   /** Turns every base weight into a variable (@smoa/llama's LlamaForCausalLM has it). */
   enableFullFineTuning?(): void;
+  setActivationCheckpointing?(on: boolean): void;
 }
 
 export interface PreparedModel extends TrainableCausalLM {
@@ -47,6 +48,10 @@ export function prepareModel(model: AdaptableCausalLM, mode: TrainingMode): Prep
       return variables().reduce((n, v) => n + v.size, 0);
     },
     forward: (ids, options) => model.forward(ids, options),
+    ...(model.hiddenStates && model.outputProjection
+      ? { hiddenStates: model.hiddenStates.bind(model), outputProjection: model.outputProjection.bind(model) }
+      : {}),
+    ...(model.setActivationCheckpointing ? { setActivationCheckpointing: model.setActivationCheckpointing.bind(model) } : {}),
     generate: (prompts, options) => model.generate(prompts, options),
     trainableVariables: variables,
     // Adapter dropout follows this switch; the trainer's per-step seed fixes its masks, so runs with

@@ -32,6 +32,11 @@ export interface TrainConfig {
    * leaves the model there with finite numbers, which the non-finite check cannot see).
    */
   stopOnDivergence: boolean;
+  /**
+   * Activation checkpointing: each decoder layer keeps only its input and is recomputed in the backward
+   * pass. Less memory for long sequences and deep models, about one more forward pass of time per step.
+   */
+  checkpointActivations: boolean;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -54,6 +59,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   shuffle: true,
   selectBy: 'loss',
   stopOnDivergence: true,
+  checkpointActivations: false,
 };
 
 const POSITIVE_INTS = ['maxSteps', 'batchSize', 'gradientAccumulationSteps', 'evalBatchSize'] as const;
@@ -73,6 +79,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (c.minLearningRateRatio > 1) throw new Error(`train config: minLearningRateRatio must be in [0, 1], got ${c.minLearningRateRatio}`);
   for (const k of ['beta1', 'beta2'] as const) if (!(c[k] >= 0 && c[k] < 1)) throw new Error(`train config: ${k} must be in [0, 1), got ${c[k]}`);
   if (!DECAY_KINDS.includes(c.decay)) throw new Error(`train config: decay must be one of ${DECAY_KINDS.join(', ')}, got "${c.decay}"`);
+  if (typeof c.checkpointActivations !== 'boolean') throw new Error(`train config: checkpointActivations must be true or false, got ${JSON.stringify(c.checkpointActivations)}`);
   if (!Number.isInteger(c.seed)) throw new Error(`train config: seed must be an integer, got ${c.seed}`);
   for (const k of ['shuffle', 'stopOnDivergence'] as const) if (typeof c[k] !== 'boolean') throw new Error(`train config: ${k} must be true or false, got ${JSON.stringify(c[k])}`);
   if (c.selectBy !== 'loss' && (typeof c.selectBy !== 'object' || typeof c.selectBy.metric !== 'string')) {

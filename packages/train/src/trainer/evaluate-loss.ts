@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchTensors, disposeBatch } from '../data/batch';
 import { validateExamples, type TrainExample } from '../data/example';
-import { maskedTokenLossSum, scoredTokenCount } from '../loss/causal-lm-loss';
+import { causalLmLossSum, scoredTokenCount } from '../loss/causal-lm-loss';
 import type { CausalLM } from './model';
 
 export interface LossReport {
@@ -20,7 +20,7 @@ export function evaluateLoss(model: CausalLM, data: readonly TrainExample[], bat
   for (let i = 0; i < examples.length; i += batchSize) {
     const chunk = examples.slice(i, i + batchSize);
     const batch = batchTensors(chunk);
-    const s = tf.tidy(() => maskedTokenLossSum(model.forward(batch.inputIds, { attentionMask: batch.attentionMask }), batch.inputIds, batch.lossMask));
+    const s = causalLmLossSum(model, batch);
     sum += s.dataSync()[0];
     s.dispose();
     disposeBatch(batch);

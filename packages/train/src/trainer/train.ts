@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchTensors, disposeBatch } from '../data/batch';
 import { DataCursor } from '../data/cursor';
 import { validateExamples, type MaskedExample, type TrainExample } from '../data/example';
-import { maskedTokenLossSum, scoredTokenCount } from '../loss/causal-lm-loss';
+import { causalLmLossSum, scoredTokenCount } from '../loss/causal-lm-loss';
 import { AdamW } from '../optim/adamw';
 import { clipByGlobalNorm } from '../optim/clip';
 import { SeededRng } from '../rng/seeded-rng';
@@ -62,6 +62,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, store } = options;
   const variables = model.trainableVariables();
   if (variables.length === 0) throw new Error('the model has no trainable variables: inject an adapter or choose full fine-tuning');
+  if (config.checkpointActivations && !model.setActivationCheckpointing) {
+    throw new Error('train config: checkpointActivations needs a model with setActivationCheckpointing() (@smoa/llama models have it)');
+  }
   const trainSet = validateExamples(options.train, 'train', model.config.vocabSize);
   const validation = options.validation ? validateExamples(options.validation, 'validation', model.config.vocabSize) : undefined;
   if (config.selectBy !== 'loss' && !options.metric) {
@@ -138,6 +141,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const keptMessage = () =>
     lastCheckpointStep !== undefined ? `the last good checkpoint (step ${lastCheckpointStep}) is kept` : 'no checkpoint had been saved yet';
 
+  if (config.checkpointActivations) model.setActivationCheckpointing?.(true);
   try {
     while (step < config.maxSteps) {
       if (options.signal?.aborted) {
@@ -163,7 +167,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const batch = batchTensors(group);
         model.setTrainingMode?.(true, rng.seed());
         const { value, grads } = tf.variableGrads(
-          () => tf.div(maskedTokenLossSum(model.forward(batch.inputIds, { attentionMask: batch.attentionMask }), batch.inputIds, batch.lossMask), tokens) as tf.Scalar,
+          () => tf.div(causalLmLossSum(model, batch), tokens) as tf.Scalar,
           variables,
         );
         disposeBatch(batch);
@@ -231,6 +235,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return finish('completed', `completed ${step} steps`);
   } finally {
     model.setTrainingMode?.(false);
+    if (config.checkpointActivations) model.setActivationCheckpointing?.(false);
     optimizer.dispose();
   }
 }
