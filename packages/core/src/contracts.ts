@@ -45,6 +45,10 @@ export interface CausalLM {
   /** New tokens only, per prompt; prompts may differ in length (the model pads on the left itself). */
   generate(prompts: number[][], options: CausalLMGenerateOptions): Promise<number[][]>;
   readonly config: { vocabSize: number; maxPositionEmbeddings: number };
+  /** Final hidden states [B, T, hidden]; with outputProjection, lets a loss fuse the LM head in (no [B, T, vocab] logits). */
+  hiddenStates?(ids: tf.Tensor2D, options?: { attentionMask?: tf.Tensor2D }): tf.Tensor3D;
+  /** The LM head as one matrix W [vocab, hidden] (logits = hidden W^T), or undefined when it is not that plain product. */
+  outputProjection?(): tf.Tensor2D | undefined;
 }
 
 /** A causal LM that can be trained: what it returns here is what the optimizer updates. */
@@ -55,4 +59,6 @@ export interface TrainableCausalLM extends CausalLM {
    * random stream for every training forward, so dropout masks repeat across runs and resumes.
    */
   setTrainingMode?(training: boolean, seed?: number): void;
+  /** Recompute each layer in the backward pass instead of keeping its activations (activation checkpointing). */
+  setActivationCheckpointing?(on: boolean): void;
 }

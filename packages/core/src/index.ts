@@ -4,3 +4,5 @@ export { untransposedMatMul, matMulFrozenT, matMulWeightT } from './matmul';
 export { mulberry32, nextSeed } from './random';
 export { IGNORE_INDEX } from './contracts';
 export type { CausalLM, CausalLMGenerateOptions, TextTokenizer, TrainableCausalLM } from './contracts';
+export { checkpoint, replayableDraw } from './checkpoint';
+export type { CheckpointOptions } from './checkpoint';

@@ -32,7 +32,5 @@ export type { Llama2cVocab } from './convert/llama2c-tokenizer';
 export { randomLlama, llamaConfig } from './model/random';
 export type { RandomLlamaOptions } from './model/random';
 export { LlamaLinear } from './model/linear';
-export { checkpoint } from './model/checkpoint';
-export type { CheckpointOptions } from './model/checkpoint';
 export { estimateMemory } from './memory/estimate';
 export type { MemoryEstimate, MemoryEstimateOptions, MemoryMethod } from './memory/estimate';

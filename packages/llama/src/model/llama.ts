@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, untransposedMatMul, matMulWeightT, type ModuleContainer } from '@smoa/core';
+import { checkpoint, Linear, untransposedMatMul, matMulWeightT, type ModuleContainer } from '@smoa/core';
 import type { LlamaConfig } from '../config';
 import { LlamaLinear } from './linear';
-import { checkpoint } from './checkpoint';
 import { embeddingLookup, groupMask, groupQueries, mergeHeads, RotaryTables, rotate, splitHeads, ungroupHeads, type Rotary } from './speed-tricks';
 
 /**

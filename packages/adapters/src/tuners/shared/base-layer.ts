@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulWeightT } from '@smoa/core';
+import { matMulWeightT, replayableDraw } from '@smoa/core';
 import type { AdapterLayer, BaseWeights, CreateAdapterOptions, ModuleExtras, WeightSlot } from '../types';
 import { seedStream, type SeedStream } from './init';
 import { checkBaseWeight } from './validate';
@@ -88,7 +88,8 @@ export abstract class BaseAdapterLayer<C extends { method: string; dropout: numb
   /** Dropout of the adapter input, or undefined when it is the identity (eval, or p = 0). */
   protected dropInput(x2: tf.Tensor2D): tf.Tensor2D | undefined {
     if (!this.training || this.config.dropout <= 0) return undefined;
-    return tf.dropout(x2, this.config.dropout, undefined, this.dropoutSeeds()) as tf.Tensor2D;
+    // Through replayableDraw: an activation-checkpointed recompute gets the same mask.
+    return tf.dropout(x2, this.config.dropout, undefined, replayableDraw(this.dropoutSeeds)) as tf.Tensor2D;
   }
 
   apply(x: tf.Tensor): tf.Tensor {

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * backward pass it runs again on a tape of its own whose copies are released as soon as its gradients
  * are out. Cost: one more forward of that function per step.
  *
- * Random ops must draw the same values when recomputed (dropout masks). tfjs seeds an unseeded random
- * op from Math.random, so the draws made during the forward pass are recorded and replayed in order.
+ * Random ops must draw the same values when recomputed (dropout masks). The seeds they take are drawn
+ * through `replayableDraw` (the adapters' dropout does), and tfjs seeds an unseeded random op from
+ * Math.random: both kinds of draw made during the forward pass are recorded and replayed in order.
  */
 
 export interface CheckpointOptions {
@@ -28,7 +29,7 @@ export function checkpoint<T extends tf.Tensor>(f: (inputs: tf.Tensor[], constan
   const params = options.params ?? [];
   const constants = options.constants ?? [];
   const n = inputs.length;
-  const draws: number[] = [];
+  const draws: unknown[] = [];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const xs = args.slice(0, n) as tf.Tensor[];
@@ -57,20 +58,34 @@ export function checkpoint<T extends tf.Tensor>(f: (inputs: tf.Tensor[], constan
   return op(...inputs, ...params) as T;
 }
 
-function withRandom<T>(draws: number[], mode: 'record' | 'replay', fn: () => T): T {
+/** The draws of the checkpointed forward pass in progress (record) or being recomputed (replay). */
+let active: { mode: 'record' | 'replay'; draws: unknown[]; next: number } | undefined;
+
+/**
+ * draw(), except inside a checkpointed function: there the value drawn in its forward pass is
+ * recorded, and its recompute in the backward pass gets the same value back. Random ops that take a
+ * seed (dropout) draw it through this, so a recomputed mask equals the original.
+ */
+export function replayableDraw<T>(draw: () => T): T {
+  const a = active;
+  if (!a) return draw();
+  if (a.mode === 'record') {
+    const v = draw();
+    a.draws.push(v);
+    return v;
+  }
+  return a.next < a.draws.length ? (a.draws[a.next++] as T) : draw();
+}
+
+function withRandom<T>(draws: unknown[], mode: 'record' | 'replay', fn: () => T): T {
+  const outer = active;
   const original = Math.random;
-  let next = 0;
-  Math.random =
-    mode === 'record'
-      ? () => {
-          const v = original();
-          draws.push(v);
-          return v;
-        }
-      : () => (next < draws.length ? draws[next++] : original());
+  active = { mode, draws, next: 0 };
+  Math.random = () => replayableDraw(original);
   try {
     return fn();
   } finally {
     Math.random = original;
+    active = outer;
   }
 }
