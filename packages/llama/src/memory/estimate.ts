@@ -142,7 +142,8 @@ export function estimateMemory(config: LlamaConfig, options: MemoryEstimateOptio
   const weights = V * D * (c.tieWordEmbeddings ? 1 : 2) + L * layerWeights + D;
   const adapted = method === 'full' || method === 'none' ? [] : projs.filter(([name]) => targets.has(name));
   const trainable = method === 'full' ? weights : method === 'none' ? 0 : L * adapted.reduce((n, [, i, o]) => n + adapterParameters(method, r, blocks, i, o), 0);
-  const rotary = 2 * c.maxPositionEmbeddings * hd;
+  // Rotary tables are built for the first 8,192 positions (or all, when fewer), then grow by doubling.
+  const rotary = 2 * Math.min(c.maxPositionEmbeddings, Math.max(8192, T)) * hd;
   // Weights, rotary tables, parameters (already in `weights` for full fine-tuning) and AdamW's two moments.
   const resident = weights + rotary + (method === 'full' ? 0 : trainable) + 2 * trainable;
 
