@@ -16,6 +16,17 @@ export const CHECKS: Record<string, string> = {
     assert.equal(info.name, 'wasm', 'a fresh npm project with the wasm peer installed runs wasm: ' + JSON.stringify(info));
     assert.equal(tf.getBackend(), 'wasm', 'our tfjs-core and @smoa/backend share one engine');
     return info.name + ' simd=' + info.simd + ' threads=' + info.threads;`,
+  '@smoa/core': `
+    const w = tf.randomNormal([5, 7], 0, 1, 'float32', 11);
+    const x = tf.randomNormal([3, 7], 0, 1, 'float32', 12);
+    const linear = new core.Linear(w);
+    const diff = close(linear.apply(x), tf.matMul(x, w, false, true));
+    assert.ok(diff < 1e-5, 'Linear.apply(x) = x W^T, max diff ' + diff);
+    const t = close(core.untransposedMatMul(x, w, false, true), tf.matMul(x, w, false, true));
+    assert.ok(t < 1e-5, 'untransposedMatMul with transposeB equals tf.matMul, max diff ' + t);
+    const a = core.mulberry32(7), b = core.mulberry32(7);
+    assert.equal(a(), b(), 'mulberry32 repeats for one seed');
+    return 'Linear [3,7]x[5,7]^T max diff ' + diff.toExponential(1) + ', IGNORE_INDEX ' + core.IGNORE_INDEX;`,
   '@smoa/safetensors': `
     const file = join(tmp, 'w.safetensors');
     await safetensorsNode.writeSafetensorsFile(file, { w: { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) } }, { format: 'pt' });
