@@ -1,3 +1,5 @@
-import { packageConfig } from '../../tsup.shared';
+import { packageConfig, packageEntries } from '../../tsup.shared';
 
-export default packageConfig();
+// The spectral pool's worker is a file of its own that worker_threads loads beside the chunk that
+// starts it (dist/spectral-worker.{js,cjs}); it is no export, so the exports map does not list it.
+export default packageConfig({ entry: { ...packageEntries(), 'spectral-worker': 'src/spectral/threads/worker.ts' } });

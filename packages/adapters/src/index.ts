@@ -20,6 +20,7 @@ export { MELoRALayer } from './tuners/melora';
 export type { DoRAConfig } from './tuners/dora';
 export { DoRALayer } from './tuners/dora';
 export { spectralOrdersOf } from './spectral';
+export type { SpectralOptions, SpectralOrders, SpectralProducts } from './spectral';
 export { serializeAdapter, deserializeAdapter, CONFIG_FILE, WEIGHTS_FILE, TORCH_WEIGHTS_FILE, EXTRAS_METADATA_KEY } from './checkpoint/files';
 export type { AdapterFiles, LoadAdapterOptions, SerializeAdapterOptions } from './checkpoint/files';
 export { readTorchStateDict } from './checkpoint/torch-bin';

@@ -1,4 +1,4 @@
-import { gemm, rowMajor } from './gemm';
+import { rowMajor, singleThread, type SpectralProducts } from './gemm';
 import type { Tridiagonal } from './tridiagonal';
 
 /** Reflectors per block: each block is applied as two gemms (compact WY, LAPACK dlarft + dlarfb). */
@@ -9,7 +9,7 @@ const NB = 64;
  * into eigenvectors of A. Blocks of reflectors go last to first, each as X <- X - (X V) T^T V^T, with V
  * restricted to its non-zero rows so the whole costs 2 rows n^2 flops.
  */
-export function applyQTranspose(tri: Tridiagonal, x: Float64Array, rows: number): void {
+export function applyQTranspose(tri: Tridiagonal, x: Float64Array, rows: number, products: SpectralProducts = singleThread): void {
   const { n, a, tau } = tri;
   const last = n - 2;
   if (last < 0) return;
@@ -18,14 +18,14 @@ export function applyQTranspose(tri: Tridiagonal, x: Float64Array, rows: number)
     const k = i1 - i0;
     const len = n - 1 - i0;
     // vr[t][r] = v_{i0+t}[i0+1+r]: zero above the implicit unit.
-    const vr = new Float64Array(k * len);
+    const vr = products.alloc(k * len);
     for (let t = 0; t < k; t++) {
       vr[t * len + t] = 1;
       for (let r = t + 1; r < len; r++) vr[t * len + r] = a[(i0 + 1 + r) * n + i0 + t];
     }
     const tf = triangularFactor(vr, k, len, tau.subarray(i0, i1));
-    const y = new Float64Array(rows * k);
-    gemm(rows, k, len, rowMajor(x, n, false, i0 + 1), rowMajor(vr, len, true), y);
+    const y = products.alloc(rows * k);
+    products.gemm(rows, k, len, rowMajor(x, n, false, i0 + 1), rowMajor(vr, len, true), y);
     // y <- y T^T, T upper triangular: (y T^T)[t] = sum_{s >= t} y[s] T[t][s].
     for (let r = 0; r < rows; r++) {
       const o = r * k;
@@ -35,7 +35,7 @@ export function applyQTranspose(tri: Tridiagonal, x: Float64Array, rows: number)
         y[o + t] = s;
       }
     }
-    gemm(rows, len, k, rowMajor(y, k), rowMajor(vr, len), x, { alpha: -1, accumulate: true, cOffset: i0 + 1, ldc: n });
+    products.gemm(rows, len, k, rowMajor(y, k), rowMajor(vr, len), x, { alpha: -1, accumulate: true, cOffset: i0 + 1, ldc: n });
   }
 }
 

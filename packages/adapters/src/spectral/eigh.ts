@@ -1,4 +1,5 @@
 import { applyQTranspose } from './back-transform';
+import { singleThread, type SpectralProducts } from './gemm';
 import { tridiagonalize } from './tridiagonal';
 import { tridiagonalEigen } from './tridiagonal-eigen';
 
@@ -15,17 +16,19 @@ export interface SymmetricEigen {
   vectors: Float64Array;
 }
 
-export function eighSymmetric(a: Float64Array, n: number): SymmetricEigen {
+export function eighSymmetric(a: Float64Array, n: number, products: SpectralProducts = singleThread): SymmetricEigen {
   if (a.length !== n * n) throw new Error(`eighSymmetric: expected ${n * n} values for a ${n}x${n} matrix, got ${a.length}`);
   for (let i = 0; i < a.length; i++) {
     if (!Number.isFinite(a[i])) throw new Error(`eighSymmetric: entry (${Math.floor(i / n)}, ${i % n}) is ${a[i]}, expected a finite number`);
   }
   const tri = tridiagonalize(Float64Array.from(a), n);
-  const { values: raw, vectors: z } = tridiagonalEigen(tri.d, tri.e, n);
-  applyQTranspose(tri, z, n);
+  const { values: raw, vectors: eig } = tridiagonalEigen(tri.d, tri.e, n);
+  const z = products.alloc(n * n);
+  z.set(eig);
+  applyQTranspose(tri, z, n, products);
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => raw[y] - raw[x] || x - y);
   const values = new Float64Array(n);
-  const vectors = new Float64Array(n * n);
+  const vectors = products.alloc(n * n);
   order.forEach((src, dst) => {
     values[dst] = raw[src];
     vectors.set(z.subarray(src * n, src * n + n), dst * n);

@@ -1,5 +1,5 @@
 import { eighSymmetric } from './eigh';
-import { gemm, matMul, matMulABt, rowMajor } from './gemm';
+import { defaultSpectralProducts, matMul, matMulABt, rowMajor, type SpectralProducts } from './gemm';
 
 /**
  * Thin SVD W = U diag(s) V^T of a row-major [out, in] matrix in float64, obtained from one symmetric
@@ -26,24 +26,30 @@ export interface SpectralFactors {
   unit: Float64Array;
 }
 
-export function spectralFactors(weight: ArrayLike<number>, out: number, inn: number): SpectralFactors {
-  const w = Float64Array.from(weight);
+/**
+ * `products` runs the three big products (the Gram matrix, the back-transformation, the final
+ * product); default: the process-wide choice (`useSpectralThreads`), else this thread. A thread pool splits each by row blocks, which leaves every element's summation order, and
+ * so every factor and order, bit-identical to the single-thread run.
+ */
+export function spectralFactors(weight: ArrayLike<number>, out: number, inn: number, products: SpectralProducts = defaultSpectralProducts()): SpectralFactors {
+  const w = products.alloc(out * inn);
+  w.set(weight);
   if (out <= inn) {
-    const { values, vectors } = eighSymmetric(matMulABt(w, w, out, out, inn, true), out);
+    const { values, vectors } = eighSymmetric(matMulABt(w, w, out, out, inn, true, products), out, products);
     // vScaled[j] = W^T u_j = s_j v_j, i.e. U^T W with U^T as rows.
-    const vScaled = matMul(vectors, w, out, inn, out);
+    const vScaled = matMul(vectors, w, out, inn, out, products);
     return { out, in: inn, q: out, s: singular(values), uScaled: scaleRows(vectors, values, out), vScaled, unitSide: 'u', unit: vectors };
   }
-  const { values, vectors } = eighSymmetric(gramOfColumns(w, out, inn), inn);
+  const { values, vectors } = eighSymmetric(gramOfColumns(w, out, inn, products), inn, products);
   // uScaled[j] = W v_j = s_j u_j.
-  const uScaled = matMulABt(vectors, w, inn, out, inn);
+  const uScaled = matMulABt(vectors, w, inn, out, inn, false, products);
   return { out, in: inn, q: inn, s: singular(values), uScaled, vScaled: scaleRows(vectors, values, inn), unitSide: 'v', unit: vectors };
 }
 
 /** W^T W for a row-major W [out, in], reading W through a transposed view (no copy). */
-function gramOfColumns(w: Float64Array, out: number, inn: number): Float64Array {
-  const g = new Float64Array(inn * inn);
-  gemm(inn, inn, out, rowMajor(w, inn, true), rowMajor(w, inn), g, { triangle: 'upper' });
+function gramOfColumns(w: Float64Array, out: number, inn: number, products: SpectralProducts): Float64Array {
+  const g = products.alloc(inn * inn);
+  products.gemm(inn, inn, out, rowMajor(w, inn, true), rowMajor(w, inn), g, { triangle: 'upper' });
   for (let i = 0; i < inn; i++) for (let j = 0; j < i; j++) g[i * inn + j] = g[j * inn + i];
   return g;
 }

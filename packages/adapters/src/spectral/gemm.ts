@@ -17,6 +17,12 @@ export interface GemmOptions {
   /** Offset and row stride of C; default 0 and n. */
   cOffset?: number;
   ldc?: number;
+  /**
+   * Index in the whole product of A's first row, when this call computes a row block of a larger C
+   * (only the triangle skip needs it). Every element's sum runs over k in the same order whatever the
+   * row blocks, so a product split by rows is bit-identical to the product in one call.
+   */
+  rowStart?: number;
 }
 
 // Cache blocking: an A block (MC x KC) stays in L2 while one B strip (KC x NR) sits in L1.
@@ -32,7 +38,7 @@ const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
  * Operands are strided views, so transposes and sub-matrices cost nothing beyond the packing.
  */
 export function gemm(m: number, n: number, k: number, a: Operand, b: Operand, c: Float64Array, opts: GemmOptions = {}): void {
-  const { alpha = 1, accumulate = false, triangle, cOffset = 0, ldc = n } = opts;
+  const { alpha = 1, accumulate = false, triangle, cOffset = 0, ldc = n, rowStart = 0 } = opts;
   if (m === 0 || n === 0) return;
   const mpad = roundUp(m, MR);
   const npad = roundUp(n, NR);
@@ -63,8 +69,9 @@ export function gemm(m: number, n: number, k: number, a: Operand, b: Operand, c:
       const mcpad = roundUp(mc, MR);
       packA(a, ic, mc, mcpad, pc, kc, ap);
       // Column range of this row block that touches the wanted triangle.
-      const jFrom = triangle === 'upper' ? ic - (ic % NR) : 0;
-      const jTo = triangle === 'lower' ? Math.min(npad, roundUp(ic + mc, NR)) : npad;
+      const gi = rowStart + ic;
+      const jFrom = triangle === 'upper' ? Math.min(npad, gi - (gi % NR)) : 0;
+      const jTo = triangle === 'lower' ? Math.min(npad, roundUp(gi + mc, NR)) : npad;
       for (let jc = jFrom; jc < jTo; jc += NC) {
         const nc = Math.min(NC, jTo - jc);
         if (wasm) wasm.macro(ap.byteOffset, bp.byteOffset + jc * kc * 8, cw.byteOffset + (ic * npad + jc) * 8, mcpad, nc, kc, npad * 8);
@@ -118,13 +125,47 @@ export function rowMajor(data: Float64Array, cols: number, transposed = false, o
   return transposed ? { data, offset, rowStride: 1, colStride: cols } : { data, offset, rowStride: cols, colStride: 1 };
 }
 
+/** Rows r0..r1 of the product C = alpha A B (+ C): the unit of work a thread takes. */
+export function gemmRows(m: number, n: number, k: number, a: Operand, b: Operand, c: Float64Array, opts: GemmOptions, r0: number, r1: number): void {
+  const { cOffset = 0, ldc = n, rowStart = 0 } = opts;
+  const rows = Math.min(r1, m) - r0;
+  if (rows <= 0) return;
+  gemm(rows, n, k, { ...a, offset: (a.offset ?? 0) + r0 * a.rowStride }, b, c, { ...opts, cOffset: cOffset + r0 * ldc, ldc, rowStart: rowStart + r0 });
+}
+
+/**
+ * Where the spectral pipeline runs its products: `gemm` on this thread, or a pool of threads that
+ * splits them by row blocks (`@smoa/adapters/node`'s `createSpectralPool`). `alloc` gives the arrays
+ * the products read and write, so a pool can hand out memory its threads share.
+ */
+export interface SpectralProducts {
+  /** Threads the products run on (1: this thread only). */
+  readonly threads: number;
+  alloc(length: number): Float64Array;
+  gemm(m: number, n: number, k: number, a: Operand, b: Operand, c: Float64Array, opts?: GemmOptions): void;
+}
+
+export const singleThread: SpectralProducts = { threads: 1, alloc: (length) => new Float64Array(length), gemm };
+
+let processDefault: SpectralProducts = singleThread;
+
+/** The products every spectral computation uses when it is not given any (`useSpectralThreads` sets it). */
+export function defaultSpectralProducts(): SpectralProducts {
+  return processDefault;
+}
+
+/** Sets (or, with null, resets to this thread) the process-wide default products. */
+export function setDefaultSpectralProducts(products: SpectralProducts | null): void {
+  processDefault = products ?? singleThread;
+}
+
 /**
  * C = A B^T in float64 for row-major A [m, p] and B [n, p]. With `symmetric` (A === B) only the upper
  * triangle is computed and then mirrored.
  */
-export function matMulABt(a: Float64Array, b: Float64Array, m: number, n: number, p: number, symmetric = false): Float64Array {
-  const c = new Float64Array(m * n);
-  gemm(m, n, p, rowMajor(a, p), rowMajor(b, p, true), c, symmetric ? { triangle: 'upper' } : {});
+export function matMulABt(a: Float64Array, b: Float64Array, m: number, n: number, p: number, symmetric = false, products: SpectralProducts = singleThread): Float64Array {
+  const c = products.alloc(m * n);
+  products.gemm(m, n, p, rowMajor(a, p), rowMajor(b, p, true), c, symmetric ? { triangle: 'upper' } : {});
   if (symmetric) {
     for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i];
   }
@@ -132,8 +173,8 @@ export function matMulABt(a: Float64Array, b: Float64Array, m: number, n: number
 }
 
 /** C = A B in float64 for row-major A [m, p] and B [p, n]. */
-export function matMul(a: Float64Array, b: Float64Array, m: number, n: number, p: number): Float64Array {
-  const c = new Float64Array(m * n);
-  gemm(m, n, p, rowMajor(a, p), rowMajor(b, n), c);
+export function matMul(a: Float64Array, b: Float64Array, m: number, n: number, p: number, products: SpectralProducts = singleThread): Float64Array {
+  const c = products.alloc(m * n);
+  products.gemm(m, n, p, rowMajor(a, p), rowMajor(b, n), c);
   return c;
 }

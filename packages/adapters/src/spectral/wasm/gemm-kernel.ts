@@ -174,6 +174,11 @@ export function setWasmKernels(enabled: boolean): void {
   disabled = !enabled;
 }
 
+/** Whether the WASM kernels are in use (a thread pool makes its workers follow the caller). */
+export function wasmKernelsEnabled(): boolean {
+  return !disabled;
+}
+
 /** The same macro-kernel in plain JavaScript (4 x 4 register tiles), for engines without WASM SIMD. */
 export function jsMacroKernel(ap: Float64Array, bp: Float64Array, c: Float64Array, cOff: number, mc: number, nc: number, kc: number, ldc: number): void {
   for (let jr = 0; jr < nc; jr += NR) {
