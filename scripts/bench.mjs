@@ -26,6 +26,7 @@ const MODULES = [
   'bench/train-step.mjs',
   'bench/pytorch.mjs',
   'packages/llama/bench/generate.mjs',
+  'bench/memory.mjs',
 ];
 
 const { initBackend, backendReport, adapterLabel } = await import('@smoa/backend');
