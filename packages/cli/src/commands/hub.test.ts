@@ -78,6 +78,9 @@ describe('smoa with a Hub id', () => {
     expect(r.stdout).toMatch(/\(not counted: one layer has [\d,]+ parameters/);
     const small = await smoa({ HF_ENDPOINT: endpoint }, 'info', '--model', 'smoa/stories260K', '--r', '8');
     expect(small.stdout).toMatch(/wasm +fits the 4\.00 GiB heap/);
+    expect(small.stdout).toMatch(/training step estimate \(estimateMemory; batch 8 x 128 tokens/);
+    expect(small.stdout).toMatch(/\n  smoa +[\d,]+ +[\d.]+ [MG]iB +[\d.]+ [MG]iB +[\d.]+ [MG]iB  fits/);
+    expect(r.stdout).toMatch(/\n  full +1,235,814,400 .* does not fit/);
     expect(small.stdout).toMatch(/\n  lora +[\d,]+ +\([\d.]+% of all\) +adapter [\d.]+ MiB, AdamW state [\d.]+ MiB/);
     expect(seen.every((s) => s.endsWith('/config.json'))).toBe(true);
     const g = await smoa({ HF_ENDPOINT: endpoint, HF_HUB_CACHE: join(scratch, 'info-cache') }, 'generate', '--model', 'smoa/big', '--prompt', 'x');
