@@ -53,15 +53,41 @@ export async function loadEntries(pkg: string, format: Format): Promise<Record<s
  * piece of module state exists once per format.
  */
 export function duplicatedModules(pkg: string, format: Format): Map<string, string[]> {
-  const dist = join(packageDir(pkg), 'dist');
-  const ext = format === 'esm' ? '.js.map' : '.cjs.map';
+  const dir = packageDir(pkg);
+  const dist = join(dir, 'dist');
   const seen = new Map<string, string[]>();
-  for (const map of readdirSync(dist).filter((f) => f.endsWith(ext))) {
-    const { sources } = JSON.parse(readFileSync(join(dist, map), 'utf8')) as { sources: string[] };
+  for (const file of builtFiles(pkg, format)) {
+    const map = join(dist, `${file}.map`);
+    if (!existsSync(map)) continue;
+    const { sources } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] };
     for (const s of sources) {
       if (s.includes('node_modules')) continue; // bundled third-party files (backend's tfjs gradients)
-      seen.set(s, [...(seen.get(s) ?? []), map.replace(/\.map$/, '')]);
+      seen.set(s, [...(seen.get(s) ?? []), file]);
     }
   }
   return new Map([...seen].filter(([, files]) => files.length > 1));
+}
+
+/**
+ * The built files of one format that the package's entries actually load: the entries named by the exports
+ * map, then every chunk they import, transitively. Following imports instead of listing dist/ keeps chunks
+ * left over from an earlier build (a turbo cache restore adds files but never removes old ones) out of the check.
+ */
+function builtFiles(pkg: string, format: Format): string[] {
+  const dir = packageDir(pkg);
+  const dist = join(dir, 'dist');
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: Record<string, Target> };
+  const queue = codeSubpaths(manifest.exports)
+    .map((s) => pick(manifest.exports[s], format === 'esm' ? 'import' : 'require'))
+    .filter((t): t is string => t !== undefined && t.startsWith('./dist/'))
+    .map((t) => t.slice('./dist/'.length));
+  const found = new Set<string>();
+  const relative = /(?:from\s*|import\s*\(\s*|require\(\s*|import\s+)["']\.\/([\w.-]+\.c?js)["']/g;
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (found.has(file) || !existsSync(join(dist, file))) continue;
+    found.add(file);
+    for (const m of readFileSync(join(dist, file), 'utf8').matchAll(relative)) queue.push(m[1]);
+  }
+  return [...found];
 }
