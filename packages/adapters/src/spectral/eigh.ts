@@ -21,7 +21,7 @@ export function eighSymmetric(a: Float64Array, n: number, products: SpectralProd
   for (let i = 0; i < a.length; i++) {
     if (!Number.isFinite(a[i])) throw new Error(`eighSymmetric: entry (${Math.floor(i / n)}, ${i % n}) is ${a[i]}, expected a finite number`);
   }
-  const tri = tridiagonalize(Float64Array.from(a), n);
+  const tri = tridiagonalize(a, n, products);
   const { values: raw, vectors: eig } = tridiagonalEigen(tri.d, tri.e, n);
   const z = products.alloc(n * n);
   z.set(eig);

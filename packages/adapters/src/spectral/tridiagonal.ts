@@ -1,4 +1,4 @@
-import { gemm, rowMajor } from './gemm';
+import { rowMajor, singleThread, type SpectralProducts } from './gemm';
 import { kernelsWithMemory } from './wasm/gemm-kernel';
 
 /**
@@ -23,10 +23,13 @@ const NB = 16;
  * lower triangle of `a` is read; `a` is overwritten. Row-major storage makes every symv row and every
  * panel row a contiguous run.
  */
-export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
-  // The matrix and the symv vectors live in a WASM memory of their own so the SIMD symv reads them in place.
-  const kernels = kernelsWithMemory((n * n + 2 * n) * 8);
-  const a = kernels ? new Float64Array(kernels.memory.buffer, 0, n * n) : new Float64Array(n * n);
+export function tridiagonalize(input: Float64Array, n: number, products: SpectralProducts = singleThread): Tridiagonal {
+  // The matrix and the symv vectors live in a WASM memory of their own so the SIMD symv reads them in
+  // place; with threads that memory is shared, so the pool's workers can run the trailing updates.
+  const threaded = products.threads > 1;
+  const bytes = (n * n + 2 * n) * 8;
+  const kernels = (threaded ? kernelsWithMemory(bytes, true) : null) ?? kernelsWithMemory(bytes);
+  const a = kernels ? new Float64Array(kernels.memory.buffer, 0, n * n) : threaded ? products.alloc(n * n) : new Float64Array(n * n);
   a.set(input.subarray(0, n * n));
   const v = kernels ? new Float64Array(kernels.memory.buffer, n * n * 8, n) : new Float64Array(n);
   const y = kernels ? new Float64Array(kernels.memory.buffer, (n * n + n) * 8, n) : new Float64Array(n);
@@ -108,12 +111,14 @@ export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
       const alpha2 = -0.5 * t * dot;
       for (let r = 0; r < m; r++) w[(i + 1 + r) * NB + jj] = y[r] + alpha2 * v[r];
     }
-    // Trailing update of the lower triangle: A22 -= [V W] [W V]^T, one gemm with inner size 2 nb.
+    // Trailing update of the lower triangle: A22 -= [V W] [W V]^T, one gemm with inner size 2 nb. Split
+    // by rows, the elements of the lower triangle get the same sums; only the (never read) strict upper
+    // triangle near the diagonal may differ.
     const t0 = k0 + nb;
     const m2 = n - t0;
     if (m2 > 0) {
-      const x = new Float64Array(m2 * 2 * nb);
-      const z = new Float64Array(m2 * 2 * nb);
+      const x = products.alloc(m2 * 2 * nb);
+      const z = products.alloc(m2 * 2 * nb);
       for (let r = 0; r < m2; r++) {
         const ar = (t0 + r) * n + k0;
         const wr = (t0 + r) * NB;
@@ -125,7 +130,7 @@ export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
           z[o + nb + q] = a[ar + q];
         }
       }
-      gemm(m2, m2, 2 * nb, rowMajor(x, 2 * nb), rowMajor(z, 2 * nb, true), a, {
+      products.gemm(m2, m2, 2 * nb, rowMajor(x, 2 * nb), rowMajor(z, 2 * nb, true), a, {
         alpha: -1,
         accumulate: true,
         triangle: 'lower',

@@ -5,7 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../testing/fixtures';
 import { spectralFactors, type SpectralFactors } from '../factors';
+import { matMulABt } from '../gemm';
 import { spectralOrders } from '../order';
+import { tridiagonalize } from '../tridiagonal';
 import { setWasmKernels, wasmGemm } from '../wasm/gemm-kernel';
 import { chooseSpectralThreads, parseThreadsEnv } from './threads';
 import type { SpectralPool } from './pool';
@@ -64,6 +66,21 @@ describe.each(wasmGemm() ? (['wasm', 'js'] as const) : (['js'] as const))('spect
     expect(after.parallel - before.parallel).toBeGreaterThan(10);
     expect(after.local - before.local).toBeGreaterThan(0);
     expect(after.workerBlocks - before.workerBlocks).toBeGreaterThan(0);
+  });
+});
+
+describe('spectral pool: tridiagonalisation', () => {
+  it('runs the trailing updates on the threads (shared WASM memory) with bit-identical d, e, tau and reflectors', () => {
+    const n = 300;
+    const x = Float64Array.from(weight(n, n + 20, 7));
+    const g = matMulABt(x, x, n, n, n + 20, true);
+    const before = pool.stats();
+    const one = tridiagonalize(g, n);
+    const many = tridiagonalize(g, n, pool);
+    expect(pool.stats().parallel - before.parallel).toBeGreaterThan(3);
+    for (const key of ['d', 'e', 'tau'] as const) expect(Array.from(many[key]), key).toEqual(Array.from(one[key]));
+    // The reflectors: the strict lower triangle (the strict upper one is scratch, never read).
+    for (let r = 1; r < n; r++) for (let c = 0; c < r; c++) if (!Object.is(many.a[r * n + c], one.a[r * n + c])) expect.fail(`reflector entry (${r}, ${c}) differs`);
   });
 });
 

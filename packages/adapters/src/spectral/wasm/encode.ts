@@ -85,10 +85,14 @@ function name(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-/** A module that imports its memory as env.memory and exports every function (no results). */
-export function encodeModule(functions: FunctionSpec[]): Uint8Array<ArrayBuffer> {
+/**
+ * A module that imports its memory as env.memory and exports every function (no results). A `shared`
+ * module imports a shared memory (limits flag 0x03: shared, with a maximum of 65536 pages = 4 GiB).
+ */
+export function encodeModule(functions: FunctionSpec[], shared = false): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...uleb(f.params.length), ...f.params, 0]);
-  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)];
+  const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, ...limits];
   const bodies = functions.map((f) => {
     const runs: number[][] = [];
     for (const t of f.locals) {

@@ -128,36 +128,52 @@ export interface Kernels {
   symv: SymvKernel;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled: [WebAssembly.Module | null | undefined, WebAssembly.Module | null | undefined] = [undefined, undefined];
 let shared: Kernels | null | undefined;
 let disabled = false;
 
 /**
- * The compiled SIMD module, or null where WebAssembly SIMD is unavailable (callers then use the
- * JavaScript kernels). Compiled synchronously: the module is ~2 KB, well under the size browsers allow
- * for synchronous compilation on the main thread.
+ * The compiled SIMD module (importing a shared memory when `sharedMemory`), or null where WebAssembly
+ * SIMD (or shared memory) is unavailable; callers then use the JavaScript kernels. Compiled
+ * synchronously: the module is ~2 KB, well under the size browsers allow for synchronous compilation
+ * on the main thread.
  */
-function kernelModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
+function kernelModule(sharedMemory: boolean): WebAssembly.Module | null {
+  const slot = sharedMemory ? 1 : 0;
+  const have = compiled[slot];
+  if (have !== undefined) return have;
+  compiled[slot] = null;
   try {
-    if (typeof WebAssembly !== 'object') return compiled;
-    const bytes = encodeModule([
-      { name: 'macro', params: Array(7).fill(I32), locals: [...Array(6).fill(I32), ...Array(21).fill(V128)], body: macroKernel() },
-      { name: 'symv', params: Array(6).fill(I32), locals: [...Array(6).fill(I32), ...Array(7).fill(V128), F64, F64], body: symvKernel() },
-    ]);
-    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+    if (typeof WebAssembly !== 'object') return null;
+    const bytes = encodeModule(
+      [
+        { name: 'macro', params: Array(7).fill(I32), locals: [...Array(6).fill(I32), ...Array(21).fill(V128)], body: macroKernel() },
+        { name: 'symv', params: Array(6).fill(I32), locals: [...Array(6).fill(I32), ...Array(7).fill(V128), F64, F64], body: symvKernel() },
+      ],
+      sharedMemory,
+    );
+    if (WebAssembly.validate(bytes)) compiled[slot] = new WebAssembly.Module(bytes);
   } catch {
-    compiled = null;
+    compiled[slot] = null;
   }
-  return compiled;
+  return compiled[slot];
 }
 
-/** Kernels bound to a memory of their own (at least `bytes` long), or null without WASM SIMD. */
-export function kernelsWithMemory(bytes: number): Kernels | null {
-  const module = disabled ? null : kernelModule();
+/**
+ * Kernels bound to a memory of their own (at least `bytes` long), or null without WASM SIMD. With
+ * `sharedMemory` the memory is a SharedArrayBuffer that worker threads can read and write (fixed size:
+ * it never grows); null where shared WebAssembly memory is unavailable.
+ */
+export function kernelsWithMemory(bytes: number, sharedMemory = false): Kernels | null {
+  const module = disabled ? null : kernelModule(sharedMemory);
   if (!module) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory(sharedMemory ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
+  } catch {
+    return null;
+  }
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   return { memory, macro: exports.macro as MacroKernel, symv: exports.symv as SymvKernel };
 }
