@@ -101,6 +101,8 @@ describe('bad input', () => {
     expect((await smoa('train', '--output', join(scratch, 'c1'), '--config', file)).stderr).toMatch(/bad\.json: unknown key "learningRate" for "smoa train" \(known: .*lr/);
     writeFileSync(file, JSON.stringify({ 'max-steps': -1 }));
     expect((await smoa('train', '--output', join(scratch, 'c2'), '--config', file)).stderr).toMatch(/bad\.json: key "max-steps": expected an integer >= 1, got "-1"/);
+    writeFileSync(file, `{"max-steps": ${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    expect((await smoa('train', '--output', join(scratch, 'c4'), '--config', file)).stderr).toMatch(/bad\.json: .*(deep|depth|nest)/i);
     writeFileSync(file, JSON.stringify({ method: 'qlora' }));
     expect((await smoa('train', '--output', join(scratch, 'c3'), '--config', file)).stderr).toMatch(/key "method" must be one of smoa, lora, hira, melora, dora, full, got "qlora"/);
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
+import { parseJsonBounded } from '@smoa/safetensors';
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -17,11 +18,8 @@ export function applyConfigFile(cmd: Command, path: string): void {
     const e = err as NodeJS.ErrnoException;
     throw new Error(`${path}: cannot read the config file (${e.code === 'ENOENT' ? 'no such file' : e.message})`);
   }
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+  // Bounded: a hostile file (arrays nested thousands deep, duplicate keys) fails naming the file.
+  raw = parseJsonBounded(text, { file: path });
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${path}: expected a JSON object of option names to values`);
   const byKey = new Map<string, Option>();
   for (const o of cmd.options) {

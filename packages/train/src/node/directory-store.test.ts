@@ -71,6 +71,8 @@ describe('DirectoryCheckpointStore', () => {
     const dir = join(root, 'step-000001');
     writeFileSync(join(dir, STATE_FILE), '{ not json');
     await expect(store.load('last')).rejects.toThrow(new RegExp(`${STATE_FILE.replace('.', '\\.')}: not valid JSON`));
+    writeFileSync(join(dir, STATE_FILE), '['.repeat(5000) + ']'.repeat(5000));
+    await expect(store.load('last')).rejects.toThrow(new RegExp(`${STATE_FILE.replace('.', '\\.')}: .*(deep|depth|nest)`, 'i'));
     rmSync(join(dir, 'optimizer.safetensors'));
     writeFileSync(join(dir, STATE_FILE), '{}');
     await expect(store.load('last')).rejects.toThrow(/optimizer\.safetensors: cannot read checkpoint file \(missing\)/);

@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parseJsonBounded } from '@smoa/safetensors';
 import { syncPath, syncTree, writeFileDurable } from './fs/durable';
 import type { TrainerState, TrainingCheckpoint } from '../checkpoint/payload';
 import type { CheckpointStore, CheckpointTag } from '../checkpoint/store';
@@ -116,14 +117,7 @@ export async function readCheckpointDir(dir: string): Promise<TrainingCheckpoint
       throw new Error(`${join(dir, file)}: cannot read checkpoint file (${e.code === 'ENOENT' ? 'missing' : e.message})`);
     }
   };
-  const statePath = join(dir, STATE_FILE);
-  let state: TrainerState;
-  try {
-    state = JSON.parse((await read(STATE_FILE)).toString('utf8')) as TrainerState;
-  } catch (err) {
-    if ((err as Error).message.startsWith(statePath)) throw err;
-    throw new Error(`${statePath}: not valid JSON (${(err as Error).message})`);
-  }
+  const state = parseJsonBounded(await read(STATE_FILE), { file: join(dir, STATE_FILE) }) as TrainerState;
   const toBytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   return { state, weights: toBytes(await read(WEIGHTS_FILE)), optimizer: toBytes(await read(OPTIMIZER_FILE)) };
 }

@@ -103,6 +103,17 @@ describe('fineTune', () => {
     expect(existsSync(join(dir, 'adapter', 'adapter_model.safetensors'))).toBe(true);
   });
 
+  it('repeats with adapter dropout on: the run seed reaches the adapter init and every dropout mask', async () => {
+    const mode = { kind: 'adapter' as const, adapter: { ...LORA.adapter, dropout: 0.3 } };
+    const losses = async (name: string, seed: number) => {
+      const { events } = await run(join(scratch, name), { mode, config: { ...CONFIG, evalEvery: 0, checkpointEvery: 0, seed } });
+      return events.flatMap((e) => (e.type === 'step' ? [e.loss] : []));
+    };
+    const a = await losses('dropout-a', 5);
+    expect(await losses('dropout-b', 5)).toEqual(a);
+    expect(await losses('dropout-c', 6)).not.toEqual(a);
+  });
+
   it('stops a diverging run (lr 1e9) with reason "diverged" before the weights are saved', async () => {
     const dir = join(scratch, 'diverge');
     const { result } = await run(dir, { config: { ...CONFIG, learningRate: 1e9, checkpointEvery: 1, evalEvery: 0 } });

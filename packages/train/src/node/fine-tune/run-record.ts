@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseJsonBounded } from '@smoa/safetensors';
 import type { ConfigChange, TrainConfig } from '../../trainer/config';
 import { writeFileDurable } from '../fs/durable';
 
@@ -35,12 +36,7 @@ export async function readRunRecord(runDir: string): Promise<RunRecord | undefin
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  let record: RunRecord;
-  try {
-    record = JSON.parse(text) as RunRecord;
-  } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+  const record = parseJsonBounded(text, { file: path }) as RunRecord;
   if (record?.format !== RUN_FORMAT || !Array.isArray(record.resumes)) throw new Error(`${path}: not a run record (expected "format": "${RUN_FORMAT}" and a "resumes" list)`);
   return record;
 }
