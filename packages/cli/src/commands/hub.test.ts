@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -65,6 +65,19 @@ describe('smoa with a Hub id', () => {
     expect(offline.stderr).not.toMatch(/downloaded/);
     const stopped = await smoa({ HF_HUB_OFFLINE: '1' }, ...args, '--stop', 'girl');
     expect(stopped.stdout).toBe('Once upon a time, there was a little \n');
+  });
+
+  it('two processes loading the same repo into one cache at once both succeed, leaving a clean cache', async () => {
+    const cache = join(scratch, 'two-processes');
+    const args = ['generate', '--model', 'smoa/stories260K', '--prompt', 'Lily', '--max-new-tokens', '8'];
+    const [a, b] = await Promise.all([1, 2].map(() => smoa({ HF_ENDPOINT: endpoint, HF_HUB_CACHE: cache }, ...args)));
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.stdout).toBe(b.stdout);
+    const repo = join(cache, 'models--smoa--stories260K');
+    const blobs = readdirSync(join(repo, 'blobs'));
+    expect(blobs.filter((f) => f.endsWith('.incomplete'))).toEqual([]);
+    expect(blobs).toHaveLength(4);
+    expect(readdirSync(join(cache, '.locks', 'models--smoa--stories260K'))).toEqual([]);
   });
 
   it('info prints the memory plan from config.json alone', async () => {
