@@ -227,7 +227,8 @@ export class LlamaModelCore implements ModuleContainer {
   private passInputs(B: number, T: number, past: number, positions: tf.Tensor2D, keyMask?: tf.Tensor2D): PassInputs {
     const { config } = this;
     const bias = keyMask || T > 1 ? groupMask(causalMask(keyMask, B, T, past), config) : undefined;
-    return { config, B, T, rope: this.rotary.at(positions), bias, eps: this.eps };
+    // Positions count real tokens, so none reaches past + T: the tables grow without a read-back.
+    return { config, B, T, rope: this.rotary.at(positions, past + T), bias, eps: this.eps };
   }
 
   /** hidden [B, T, hidden] -> logits [B, T, vocab]. */

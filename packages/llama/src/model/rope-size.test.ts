@@ -55,6 +55,9 @@ describe('rotary tables sized to what is used', () => {
     const tensors = tf.memory().numTensors;
     tf.dispose(tf.tidy(() => Object.values(tables.at(positions)) as tf.Tensor[]));
     expect(tf.memory().numTensors).toBe(tensors);
+    // With the bound the model passes (cache length + new tokens) it grows without reading positions back.
+    tf.dispose(tf.tidy(() => Object.values(tables.at(positions, 20_000)) as tf.Tensor[]));
+    expect(tables.size).toBe(32768);
     tf.dispose([positions, at.cos, at.sin, at.cosQ, at.sinQ]);
     tables.dispose();
   });

@@ -72,17 +72,22 @@ export class RotaryTables {
     this.rows = rows;
   }
 
-  /** Makes the tables cover `positions` (read back only while they are smaller than the config allows). */
-  private cover(positions: tf.Tensor2D): void {
+  /**
+   * Makes the tables cover `positions`. Callers pass `bound` (one more than the largest position, known
+   * from the cache length without reading the tensor back); without it the positions are read, and only
+   * while the tables are smaller than the config allows.
+   */
+  private cover(positions: tf.Tensor2D, bound?: number): void {
     if (this.rows >= this.config.maxPositionEmbeddings) return;
+    if (bound !== undefined) return this.grow(bound);
     let max = -1;
     for (const p of positions.dataSync()) max = Math.max(max, p);
     this.grow(max + 1);
   }
 
-  /** The tables at the tokens' positions (int32 [B, T]). */
-  at(positions: tf.Tensor2D): Rotary {
-    this.cover(positions);
+  /** The tables at the tokens' positions (int32 [B, T]); `bound` > every position, when the caller knows one. */
+  at(positions: tf.Tensor2D, bound?: number): Rotary {
+    this.cover(positions, bound);
     const [B, T] = positions.shape;
     const gather = (table: tf.Tensor2D) => tf.reshape(constantGather(table, positions), [B, 1, T, this.config.headDim]) as tf.Tensor4D;
     const cos = gather(this.cos);
