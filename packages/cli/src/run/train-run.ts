@@ -3,7 +3,7 @@ import { loadLlama } from '@smoa/llama/node';
 import type { ConfigChange, TrainConfig, TrainResult } from '@smoa/train';
 import { fineTune, interruptOnSignals, METRICS_FILE, signalExitCode } from '@smoa/train/node';
 import { join } from 'node:path';
-import { prepareTaskData } from '../data/task-data';
+import { prepareTaskData } from '@smoa/datasets/node';
 import { plotRun } from '../plot/metrics-plot';
 import { TrainProgress } from '../progress/train-progress';
 import { downloadProgress } from '../progress/download-progress';
