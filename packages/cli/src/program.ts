@@ -5,7 +5,9 @@ import { registerEval } from './commands/eval';
 import { registerGenerate } from './commands/generate';
 import { registerInfo } from './commands/info';
 import { registerMerge } from './commands/merge';
+import { registerExperiment } from './commands/experiment';
 import { registerTrain } from './commands/train';
+import { rejectRepeatedOptions } from './options/once';
 import { VERSION } from './version';
 
 /**
@@ -26,8 +28,10 @@ export function createProgram(): Command {
   registerConvert(program);
   registerInfo(program);
   registerBench(program);
+  registerExperiment(program);
   for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
     cmd.showHelpAfterError('(add --help for usage)');
+    rejectRepeatedOptions(cmd, ['adapter']);
   }
   return program;
 }

@@ -1,0 +1,12 @@
+export { parsePlan, PlanError, PLAN_METHODS } from './plan/parse';
+export { PLAN_DEFAULTS, DEFAULT_TARGETS } from './plan/plan';
+export type { Plan, MethodSpec } from './plan/plan';
+export { matchBudgets, countTrainable, adapterConfigOf } from './budget/match';
+export type { ResolvedMethod } from './budget/match';
+export { meanSd } from './summary/stats';
+export { summarise, chooseRate, formatSummaryMarkdown, verdict, higherIsBetter } from './summary/summarise';
+export type { ExperimentSummary, MethodRow, MetricStat } from './summary/summarise';
+export { runKey } from './summary/results';
+export type { RunRecord } from './summary/results';
+export { chartSvg } from './plot/svg';
+export type { Series } from './plot/svg';
