@@ -16,7 +16,7 @@ export class PlanError extends Error {
 
 const TOP_KEYS = [
   'name', 'model', 'tasks', 'methods', 'budget', 'learningRates', 'seeds', 'targetModules', 'maxSteps', 'batchSize',
-  'gradientAccumulationSteps', 'warmupSteps', 'weightDecay', 'decay', 'maxGradNorm', 'cutoffLength', 'validationSize', 'maxTrainExamples', 'dataDir',
+  'gradientAccumulationSteps', 'warmupSteps', 'weightDecay', 'decay', 'maxGradNorm', 'checkpointEvery', 'cutoffLength', 'validationSize', 'maxTrainExamples', 'dataDir',
   'evalLimit', 'evalBatchSize', 'choiceModes',
 ] as const;
 export const PLAN_METHODS = [...ADAPTER_METHODS, 'full', 'none'] as const;
@@ -115,6 +115,7 @@ export function parsePlan(raw: unknown, source?: string): Plan {
     weightDecay: o.weightDecay === undefined ? d.weightDecay : num('weightDecay', o.weightDecay, 0),
     decay: o.decay === undefined ? d.decay : o.decay === 'linear' || o.decay === 'cosine' || o.decay === 'constant' ? o.decay : fail('decay', `expected "linear", "cosine" or "constant", got ${describe(o.decay)}`),
     maxGradNorm: o.maxGradNorm === undefined ? d.maxGradNorm : num('maxGradNorm', o.maxGradNorm, 0),
+    checkpointEvery: o.checkpointEvery === undefined ? d.checkpointEvery : int('checkpointEvery', o.checkpointEvery, 0),
     cutoffLength: o.cutoffLength === undefined ? d.cutoffLength : int('cutoffLength', o.cutoffLength, 2),
     validationSize,
     ...(o.maxTrainExamples === undefined ? {} : { maxTrainExamples: int('maxTrainExamples', o.maxTrainExamples, 1) }),

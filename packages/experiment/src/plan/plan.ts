@@ -32,6 +32,8 @@ export interface Plan {
   weightDecay: number;
   /** Learning-rate decay after warmup. */
   decay: 'linear' | 'cosine' | 'constant';
+  /** Save a resumable checkpoint every n steps (0: only at the end, so a killed run restarts). */
+  checkpointEvery: number;
   /** Clip gradients to this global norm (0: off). */
   maxGradNorm: number;
   /** Tokens per training sequence (block size for corpora). */
@@ -59,6 +61,7 @@ export const PLAN_DEFAULTS = {
   weightDecay: 0,
   decay: 'linear' as 'linear' | 'cosine' | 'constant',
   maxGradNorm: 1,
+  checkpointEvery: 0,
   cutoffLength: 128,
   validationSize: 64,
   evalBatchSize: 8,

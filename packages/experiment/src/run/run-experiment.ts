@@ -167,7 +167,7 @@ async function trainAndScore(a: TrainArgs): Promise<RunRecord> {
         seed: a.seed,
         // Validation only at the end: the rate is chosen on the final weights, which are also the ones scored on test.
         evalEvery: 0,
-        checkpointEvery: Math.max(1, Math.ceil(plan.maxSteps / 2)),
+        checkpointEvery: plan.checkpointEvery,
       },
       runDir,
       ...(resume ? { resume: true } : { overwrite: true }),
@@ -218,6 +218,7 @@ async function scoreTest(model: CausalLM, tokenizer: TrainArgs['tokenizer'], def
     });
     for (const [k, v] of Object.entries(r.summary.metrics)) {
       if (/(^|\/)(correct|tokens)$/.test(k)) continue; // counts, not rates
+      if (/(^|\/)accuracy(Raw|PerToken|PerChar)$/.test(k)) continue; // log-likelihood's other normalisations: in each run's eval, not the table
       metrics[mode === 'perplexity' ? k : `${mode}.${k}`] = v;
     }
   }
@@ -229,7 +230,7 @@ async function checkSamePlan(path: string, plan: Plan): Promise<void> {
   if (!existsSync(path)) return;
   const before = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
   // The grid may grow (more seeds, rates, tasks or methods); what a finished run depends on may not change.
-  const fixed = ['model', 'targetModules', 'maxSteps', 'batchSize', 'gradientAccumulationSteps', 'warmupSteps', 'weightDecay', 'decay', 'maxGradNorm', 'cutoffLength', 'validationSize', 'maxTrainExamples', 'dataDir', 'evalLimit', 'evalBatchSize', 'choiceModes'] as const;
+  const fixed = ['model', 'targetModules', 'maxSteps', 'batchSize', 'gradientAccumulationSteps', 'warmupSteps', 'weightDecay', 'decay', 'maxGradNorm', 'checkpointEvery', 'cutoffLength', 'validationSize', 'maxTrainExamples', 'dataDir', 'evalLimit', 'evalBatchSize', 'choiceModes'] as const;
   for (const k of fixed) {
     if (JSON.stringify(before[k]) !== JSON.stringify((plan as unknown as Record<string, unknown>)[k])) {
       throw new PlanError(k, `differs from the plan whose results are in ${path} (${JSON.stringify(before[k])} there, ${JSON.stringify((plan as unknown as Record<string, unknown>)[k])} now); use another output directory`);
