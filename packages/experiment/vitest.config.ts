@@ -1,11 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTest } from '../../vitest.shared';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: '.tmp/vitest.json' },
-  },
-});
+// runExperiment's test trains 9 small runs: minutes on a loaded machine
+export default packageTest({ test: { testTimeout: 900_000 } });

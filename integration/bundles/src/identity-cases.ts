@@ -85,6 +85,19 @@ export const CASES: Record<string, Case[] | { none: string }> = {
       },
     },
   ],
+  '@smoa/experiment': [
+    {
+      what: 'runExperiment (./node) throws a PlanError (.) for a bad plan',
+      async make(load, dir) {
+        const e = await load('@smoa/experiment');
+        const made = await (e['./node'] as Any).runExperiment({ tasks: [] }, { outDir: join(dir, 'experiment'), log: () => undefined }).then(
+          () => new Error('runExperiment accepted a plan without tasks'),
+          (err: unknown) => err,
+        );
+        return { made, Class: e['.'].PlanError };
+      },
+    },
+  ],
   '@smoa/core': { none: './contracts holds the shared interfaces and IGNORE_INDEX, no class; . re-exports the same constant' },
   '@smoa/train': { none: './node holds the checkpoint directory store and SIGINT handling; no class of . is made there' },
   '@smoa/eval': { none: '. exports no class' },

@@ -100,4 +100,12 @@ export const CHECKS: Record<string, string> = {
     assert.equal(result.reason, 'completed', result.message);
     assert.ok(losses[losses.length - 1] < losses[0], 'loss falls: ' + losses);
     return 'SMoA on all-linear, ' + prepared.numTrainable + ' trainable, loss ' + losses[0].toFixed(3) + ' -> ' + losses[losses.length - 1].toFixed(3);`,
+  '@smoa/experiment': `
+    const plan = experiment.parsePlan({ tasks: ['boolq'], methods: [{ name: 'LoRA r4', method: 'lora', r: 4 }, { name: 'SMoA', method: 'smoa', numBlocks: 2 }], budget: { reference: 'LoRA r4' }, learningRates: [0.01], seeds: [0, 1] });
+    const { model } = await llamaNode.loadLlama(llamaNode.embeddedModelDir());
+    const [lora, smoa] = experiment.matchBudgets(plan, model);
+    assert.equal(smoa.numTrainable, lora.numTrainable, 'SMoA K2 matched to LoRA r4');
+    assert.equal(smoa.mode.adapter.r, 8);
+    assert.equal(typeof experimentNode.runExperiment, 'function');
+    return 'SMoA K2 matched to LoRA r4: r ' + smoa.mode.adapter.r + ', ' + smoa.numTrainable + ' trainable';`,
 };
