@@ -4,8 +4,6 @@
 // node bench/spectral.mjs 1024x1024 2048x2048 2048x5632. Each figure is the median of N runs after one
 // warm-up run; the two variants alternate within each repeat so that a change in the machine's load
 // hits both, and the 1-minute load average is recorded beside them because the machine may be shared.
-// coresUsed (process CPU time / wall time) says how much CPU the machine actually gave each variant: on
-// a busy machine N threads can get no more CPU than one, and then no speed-up is possible.
 import { loadavg } from 'node:os';
 import { spectralOrdersOf } from '../dist/index.js';
 import { createSpectralPool } from '../dist/node.js';
@@ -40,8 +38,8 @@ export async function run({ shapes = [[1024, 1024], [2048, 2048], [2048, 5632]],
     for (const [out, inn] of shapes) {
       const w = randomWeight(out, inn, out + inn);
       const variants = [
-        { threads: 1, orders: () => spectralOrdersOf(w, out, inn), times: [], cores: [] },
-        { threads: n, orders: () => spectralOrdersOf(w, out, inn, { products: pool }), times: [], cores: [] },
+        { threads: 1, orders: () => spectralOrdersOf(w, out, inn), times: [] },
+        { threads: n, orders: () => spectralOrdersOf(w, out, inn, { products: pool }), times: [] },
       ];
       const [ref, par] = variants.map((v) => v.orders()); // warm-up
       if (!same(ref, par)) throw new Error(`spectral bench: ${out}x${inn} orders differ between 1 and ${n} threads`);
@@ -49,12 +47,8 @@ export async function run({ shapes = [[1024, 1024], [2048, 2048], [2048, 5632]],
       for (let i = 0; i < runs; i++) {
         for (const v of i % 2 === 0 ? variants : [...variants].reverse()) {
           const t0 = performance.now();
-          const u0 = process.cpuUsage();
           v.orders();
-          const wall = (performance.now() - t0) / 1000;
-          const cpu = process.cpuUsage(u0);
-          v.times.push(wall);
-          v.cores.push((cpu.user + cpu.system) / 1e6 / wall);
+          v.times.push((performance.now() - t0) / 1000);
         }
         loads.push(loadavg()[0]);
       }
@@ -66,13 +60,13 @@ export async function run({ shapes = [[1024, 1024], [2048, 2048], [2048, 5632]],
         name: `adapters.spectral.${shape}.threads1`,
         value: one,
         unit: 's',
-        params: { ...common, threads: 1, min: Math.min(...variants[0].times), max: Math.max(...variants[0].times), coresUsed: median(variants[0].cores) },
+        params: { ...common, threads: 1, min: Math.min(...variants[0].times), max: Math.max(...variants[0].times) },
       });
       records.push({
         name: `adapters.spectral.${shape}`,
         value: many,
         unit: 's',
-        params: { ...common, threads: n, min: Math.min(...variants[1].times), max: Math.max(...variants[1].times), coresUsed: median(variants[1].cores), ...(target ? { target } : {}) },
+        params: { ...common, threads: n, min: Math.min(...variants[1].times), max: Math.max(...variants[1].times), ...(target ? { target } : {}) },
       });
       records.push({ name: `adapters.spectral.${shape}.speedup`, value: one / many, unit: 'ratio', params: { ...common, threads: n, ordersIdentical: true } });
     }
