@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTest } from '../../vitest.shared';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: '.tmp/vitest.json' },
-  },
-});
+export default packageTest();
