@@ -106,8 +106,8 @@ function adapterParameters(method: string, r: number, blocks: number, inF: numbe
 
 /**
  * Floats per token that one adapted projection adds to the tape beyond a frozen one, and weight-sized
- * floats per step it saves (SMoA keeps its merged W^T [in, out] for the backward pass; DoRA and HiRA
- * their dense update).
+ * floats per step it saves (SMoA keeps its merged W^T [in, out] for the backward pass, HiRA its dense
+ * update, DoRA several for its weight norm).
  */
 function adapterTape(method: string, r: number, inF: number, outF: number): { perToken: number; perStep: number } {
   switch (method) {
@@ -116,6 +116,9 @@ function adapterTape(method: string, r: number, inF: number, outF: number): { pe
       return { perToken: 2 * inF + 2 * outF + r, perStep: 0 };
     case 'smoa':
       return { perToken: 2 * inF + 2 * outF, perStep: inF * outF };
+    case 'dora':
+      // The weight norm of W + BA each step: several dense [out, in] temporaries saved (measured).
+      return { perToken: 2 * inF + 2 * outF + r, perStep: 5 * inF * outF };
     default:
       return { perToken: 2 * inF + 2 * outF + r, perStep: inF * outF };
   }
@@ -149,7 +152,7 @@ export function estimateMemory(config: LlamaConfig, options: MemoryEstimateOptio
 
   // The tape of one decoder layer, per token and per step (see the header).
   const kvWidth = KV * hd;
-  let perToken = 52 * D + 18 * I + 18 * kvWidth + 9 * H * hd + 3 * H * T + 6 * hd;
+  let perToken = 52 * D + 18 * I + 18 * kvWidth + 9 * H * hd + 5 * H * T + 6 * hd;
   let perStep = 0;
   for (const [, i, o] of adapted) {
     const a = adapterTape(method, r, i, o);
