@@ -27,7 +27,7 @@ rmSync(outDir, { recursive: true, force: true }); // a fresh experiment every ti
 const info = await initBackend();
 console.log(`backend: ${info.name} (${info.source}), threads ${info.threads}${info.simd === undefined ? '' : `, SIMD ${info.simd ? 'on' : 'off'}`}`);
 console.log(
-  `Shrunk to fit 5 minutes on 2 cores: ${parsed.maxSteps} steps of batch ${parsed.batchSize}, a rate grid of ${parsed.learningRates.length} (${parsed.learningRates.join(', ')}), ` +
+  `Shrunk to aim at 5 minutes on 2 cores (install and build included; SMOA_DEMO_STEPS=n shortens it): ${parsed.maxSteps} steps of batch ${parsed.batchSize}, a rate grid of ${parsed.learningRates.length} (${parsed.learningRates.join(', ')}), ` +
     `${parsed.seeds.length} seeds, ${parsed.maxTrainExamples} training sequences, ${parsed.evalLimit} test examples per task ` +
     `(the papers: ~3 epochs of 170k examples, a wider grid). examples/experiments/equal-budget.json is the larger run.`,
 );
