@@ -340,3 +340,15 @@ describe('smoa bench', () => {
     expect(existsSync(join(out, 'latest.md'))).toBe(true);
   });
 });
+
+describe('smoa train --checkpoint-activations', () => {
+  it('trains with each decoder layer recomputed in backward and records the setting in run.json', async () => {
+    const out = join(scratch, 'ckpt-activations');
+    const args = [...SMALL_TRAIN];
+    args[args.indexOf('--max-steps') + 1] = '2';
+    const r = await smoa('train', '--method', 'lora', '--r', '2', '--checkpoint-activations', ...args, '--output', out);
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { config: { checkpointActivations?: boolean } };
+    expect(run.config.checkpointActivations).toBe(true);
+  }, 240_000);
+});

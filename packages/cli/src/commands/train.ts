@@ -24,6 +24,7 @@ interface TrainOpts extends AdapterFlags {
   maxGradNorm: number;
   evalEvery: number;
   checkpointEvery: number;
+  checkpointActivations: boolean;
   seed: number;
   cutoffLength: number;
   validationSize: number;
@@ -42,6 +43,7 @@ const FLAG_OF: Partial<Record<keyof TrainConfig, string>> = {
   maxGradNorm: '--max-grad-norm',
   evalEvery: '--eval-every',
   checkpointEvery: '--checkpoint-every',
+  checkpointActivations: '--checkpoint-activations',
   seed: '--seed',
 };
 
@@ -64,6 +66,7 @@ export function registerTrain(program: Command): void {
     .option('--max-grad-norm <x>', 'clip gradients to this global norm (0: off)', floatArg(0), d.maxGradNorm)
     .option('--eval-every <n>', 'validate every n steps (0: only at the end)', intArg(0), d.evalEvery)
     .option('--checkpoint-every <n>', 'save a resumable checkpoint every n steps (0: only at the end)', intArg(0), d.checkpointEvery)
+    .option('--checkpoint-activations', 'recompute each decoder layer in backward instead of keeping its activations (real model sizes on wasm; slower)', false)
     .option('--seed <n>', 'seed for data order, validation split, adapter init and dropout (a --resume must keep it)', intArg(0), d.seed)
     .option('--cutoff-length <n>', 'tokens per training sequence (block size for text corpora)', intArg(2), CLI_DATA_DEFAULTS.cutoffLength)
     .option('--validation-size <n>', 'validation examples carved from the training split (count, or a fraction < 1)', floatArg(0), CLI_DATA_DEFAULTS.validationSize)
@@ -87,6 +90,7 @@ export function registerTrain(program: Command): void {
         maxGradNorm: opts.maxGradNorm,
         evalEvery: opts.evalEvery,
         checkpointEvery: opts.checkpointEvery,
+        checkpointActivations: opts.checkpointActivations,
         seed: opts.seed,
       },
       cutoffLength: opts.cutoffLength,
