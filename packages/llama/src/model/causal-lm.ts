@@ -55,7 +55,7 @@ export class LlamaForCausalLM extends LlamaModelCore {
       return tf.tidy(() => {
         const m = tf.cast(mask, 'int32');
         const positions = tf.where(tf.cast(m, 'bool'), tf.sub(tf.cumsum(m, 1), tf.scalar(1, 'int32')), tf.onesLike(m)) as tf.Tensor2D;
-        return this.lmHead(this.decode(ids, { positions, keyMask: m as tf.Tensor2D }).hidden);
+        return this.decode(ids, { positions, keyMask: m as tf.Tensor2D, checkpoint: this.checkpointActivations }).hidden;
       });
     }
     const maskValues = mask ? Int32Array.from(mask.dataSync()) : new Int32Array(B * T).fill(1);
