@@ -1,6 +1,7 @@
 // The wasm kernels @smoa/backend replaces, each against tfjs-backend-wasm's own, side by side on the
 // shapes an SMoA step uses: GatherV2 permuting the rows / columns of a 512 x 1376 weight (SMoA's fixed
-// block permutations) and Identity (tf.clone, customGrad's saved tensors) of a 512 x 1376 activation.
+// block permutations), Identity (tf.clone, customGrad's saved tensors) of a 512 x 1376 activation, and
+// BatchMatMul on attention's shapes (batch 4, 8 heads, seq 128, head dim 64) and a transposed 2-D product.
 import * as tf from '@tensorflow/tfjs-core';
 import { timeIt } from './stats.mjs';
 
@@ -42,10 +43,19 @@ export async function run({ runs, info }) {
   const x = tf.randomNormal([512, 1376]);
   const rows = tf.tensor1d(perm(512, 7), 'int32');
   const cols = tf.tensor1d(perm(1376, 3), 'int32');
+  const q = tf.randomNormal([4, 8, 128, 64]);
+  const kT = tf.randomNormal([4, 8, 64, 128]);
+  const p = tf.randomNormal([4, 8, 128, 128]);
+  const x512 = tf.randomNormal([512, 512]);
+  const w = tf.randomNormal([1376, 512]);
   const cases = [
     ['GatherV2', 'rows of 512 x 1376', () => tf.gather(x, rows, 0)],
     ['GatherV2', 'columns of 512 x 1376', () => tf.gather(x, cols, 1)],
     ['Identity', 'clone of 512 x 1376', () => tf.clone(x)],
+    ['BatchMatMul', 'scores [4,8,128,64] x [4,8,64,128]', () => tf.matMul(q, kT)],
+    ['BatchMatMul', 'context [4,8,128,128] x [4,8,128,64]', () => tf.matMul(p, q)],
+    ['BatchMatMul', 'q k^T, transposed [4,8,128,64] x [4,8,128,64]^T', () => tf.matMul(q, q, false, true)],
+    ['BatchMatMul', 'x w^T, transposed [512,512] x [1376,512]^T', () => tf.matMul(x512, w, false, true)],
   ];
   const out = [];
   for (const [kernel, what, f] of cases) {
@@ -57,6 +67,6 @@ export async function run({ runs, info }) {
     out.push({ name: 'wasm_kernel_ms', value: ours.ms, unit: 'ms', params });
     if (stock) out.push({ name: 'wasm_kernel_speedup', value: stock.ms / Math.max(ours.ms, 1e-3), unit: 'x', params: { kernel, what } });
   }
-  tf.dispose([x, rows, cols]);
+  tf.dispose([x, rows, cols, q, kT, p, x512, w]);
   return out;
 }

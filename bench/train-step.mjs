@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Linear, injectAdapter } from '@smoa/adapters';
 import { LlamaForCausalLM } from '@smoa/llama';
-import { AdamW, maskedTokenLossSum } from '@smoa/train';
+import { AdamW, causalLmLossSum } from '@smoa/train';
 import { timeIt } from './stats.mjs';
 
 export const name = 'train-step';
@@ -78,7 +78,8 @@ async function measureAdapter(s, spec, runs) {
   const ids = tf.tensor2d(Int32Array.from({ length: s.batch * s.seq }, (_, i) => (i * 7919) % s.vocab), [s.batch, s.seq], 'int32');
   const mask = tf.ones([s.batch, s.seq], 'int32');
   const step = async () => {
-    const { value, grads } = tf.variableGrads(() => tf.div(maskedTokenLossSum(model.forward(ids), ids, mask), s.batch * (s.seq - 1)), vars);
+    // The loss training runs (fineTune's): the LM head fused into a chunked cross-entropy, no [B, T, V] logits.
+    const { value, grads } = tf.variableGrads(() => tf.div(causalLmLossSum(model, { inputIds: ids, lossMask: mask }), s.batch * (s.seq - 1)), vars);
     opt.applyGradients(grads);
     await value.data();
     tf.dispose([value, ...Object.values(grads)]);

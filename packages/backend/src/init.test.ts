@@ -41,7 +41,7 @@ describe('initBackend on this machine (native binaries not installed)', () => {
       expect(s.reason).toMatch(/^installed but its native binary is missing .*tfjs_binding\.node/);
       expect(s.reason).toContain(`npm rebuild ${s.source}`);
     }
-    expect(info.trainingKernels).toEqual(['UnsortedSegmentSum', 'GatherV2', 'Identity']);
+    expect(info.trainingKernels).toEqual(['UnsortedSegmentSum', 'GatherV2', 'Identity', 'BatchMatMul']);
     expect(tf.getBackend()).toBe('wasm');
     // tfjs-node registers its kernels before it fails; a second native attempt would print one
     // "already registered" warning per kernel if the first attempt's kernels were left behind.
@@ -61,7 +61,7 @@ describe('initBackend on this machine (native binaries not installed)', () => {
     const text = backendReport({ ...info, skipped: [{ source: '@tensorflow/tfjs-node', reason: 'not installed (npm install @tensorflow/tfjs-node)' }] });
     expect(text.split('\n')).toEqual([
       `TensorFlow.js backend: wasm (@tensorflow/tfjs-backend-wasm), SIMD, ${info.threads} thread${info.threads === 1 ? '' : 's'}`,
-      'kernels added or fixed for training: UnsortedSegmentSum, GatherV2, Identity',
+      'kernels added or fixed for training: UnsortedSegmentSum, GatherV2, Identity, BatchMatMul',
       'skipped:',
       '  @tensorflow/tfjs-node: not installed (npm install @tensorflow/tfjs-node)',
     ]);

@@ -5,7 +5,7 @@ import type { BackendInfo } from './types';
  * Formats a BackendInfo for people (the CLI's `info` command, the demo):
  *
  *     TensorFlow.js backend: wasm (@tensorflow/tfjs-backend-wasm), SIMD, 1 thread
- *     kernels added or fixed for training: UnsortedSegmentSum, GatherV2, Identity
+ *     kernels added or fixed for training: UnsortedSegmentSum, GatherV2, Identity, BatchMatMul
  *     skipped:
  *       @tensorflow/tfjs-node-gpu: not installed (npm install @tensorflow/tfjs-node-gpu)
  */

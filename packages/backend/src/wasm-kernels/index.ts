@@ -1,5 +1,6 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { BatchMatMul, batchMatMulConfig, isWrappedBatchMatMul } from './batch-mat-mul';
 import { GatherV2, gatherV2Config, isWrappedGatherV2 } from './gather-v2';
 import { Identity, identityConfig, isSharedIdentity } from './identity';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
@@ -14,9 +15,10 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [unsortedSegmentSu
 
 /**
  * Kernels tfjs-backend-wasm has but gets wrong or slow, and that we replace (see gather-v2.ts: wrong
- * with batchDims > 0, and slow; identity.ts: copies where sharing the buffer is enough).
+ * with batchDims > 0, and slow; identity.ts: copies where sharing the buffer is enough; batch-mat-mul.ts:
+ * batched and transposed products in a naive scalar loop).
  */
-export const WASM_FIXED_KERNEL_NAMES: readonly string[] = [GatherV2, Identity];
+export const WASM_FIXED_KERNEL_NAMES: readonly string[] = [GatherV2, Identity, BatchMatMul];
 
 /** Names of the kernels this package adds or fixes on wasm, for reports. */
 export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
@@ -49,6 +51,12 @@ export function registerWasmTrainingKernels(): string[] {
     unregisterKernel(Identity, 'wasm');
     registerKernel(identityConfig(identity));
     added.push(Identity);
+  }
+  const matMul = getKernel(BatchMatMul, 'wasm');
+  if (matMul !== undefined && !isWrappedBatchMatMul(matMul)) {
+    unregisterKernel(BatchMatMul, 'wasm');
+    registerKernel(batchMatMulConfig(matMul));
+    added.push(BatchMatMul);
   }
   return added;
 }

@@ -58,7 +58,7 @@ describe('UnsortedSegmentSum on wasm', () => {
   });
 
   it('is registered, and registering again changes nothing', () => {
-    expect(WASM_TRAINING_KERNEL_NAMES).toEqual(['UnsortedSegmentSum', 'GatherV2', 'Identity']);
+    expect(WASM_TRAINING_KERNEL_NAMES).toEqual(['UnsortedSegmentSum', 'GatherV2', 'Identity', 'BatchMatMul']);
     const kernel = tf.getKernel('UnsortedSegmentSum', 'wasm');
     const gather = tf.getKernel('GatherV2', 'wasm');
     expect(kernel).toBeDefined();

@@ -40,6 +40,24 @@ function rowGradient(logits: tf.Tensor2D, flatIndex: tf.Tensor1D, scale: tf.Tens
   return tf.mul(delta, tf.reshape(scale, [n, 1]));
 }
 
+/**
+ * rowTerms and the unit-weight rowGradient of the same chunk from one exponential: exp(logits - max)
+ * gives both the log-sum-exp and, divided by its row sums, the softmax. Separately they take three
+ * [n, V] exponentials (two log-sum-exps and the softmax), the costliest elementwise work of a step.
+ */
+function rowTermsAndGradient(logits: tf.Tensor2D, flatIndex: tf.Tensor1D): { lse: tf.Tensor1D; target: tf.Tensor1D; dLogits: tf.Tensor2D } {
+  const [n, V] = logits.shape;
+  const max = tf.max(logits, -1, true);
+  const e = tf.exp(tf.sub(logits, max));
+  const sums = tf.sum(e, -1, true);
+  const lse = tf.reshape(tf.add(tf.log(sums), max), [n]) as tf.Tensor1D;
+  const probs = tf.reshape(tf.div(e, sums), [n * V]);
+  const target = tf.gather(tf.reshape(logits, [n * V]), flatIndex) as tf.Tensor1D;
+  const atTarget = tf.sub(tf.gather(probs, flatIndex), 1);
+  const dLogits = tf.reshape(tf.tensorScatterUpdate(probs, tf.reshape(flatIndex, [n, 1]), atTarget), [n, V]) as tf.Tensor2D;
+  return { lse, target, dLogits };
+}
+
 function checkTargets(where: string, rows: number, targets: Int32Array, weights: Float32Array | undefined, vocab: number): void {
   if (targets.length !== rows) throw new Error(`${where}: ${targets.length} targets for ${rows} rows; expected one per row`);
   if (weights && weights.length !== rows) throw new Error(`${where}: ${weights.length} row weights for ${rows} rows; expected one per row`);
@@ -121,10 +139,12 @@ export function lmHeadCrossEntropySum(hidden: tf.Tensor2D, weight: tf.Tensor2D, 
         const hc = tf.slice(h, [start, 0], [n, D]);
         const logits = logitsOf(hc, w);
         const index = flatTargets(targets, start, n, V);
-        const { lse, target } = rowTerms(logits, index);
+        if (!recording) {
+          const { lse, target } = rowTerms(logits, index);
+          return [tf.add(total, tf.sum(tf.sub(lse, target)))];
+        }
+        const { lse, target, dLogits } = rowTermsAndGradient(logits, index);
         const sum = tf.add(total, tf.sum(tf.sub(lse, target)));
-        if (!recording) return [sum];
-        const dLogits = rowGradient(logits, index, tf.ones([n]) as tf.Tensor1D);
         const dh = tf.matMul(dLogits, w);
         if (!trainable) return [sum, dh];
         const part = tf.matMul(tf.transpose(dLogits), hc);
