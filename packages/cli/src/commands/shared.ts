@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice, type BackendInfo } from '@smoa/backend';
+import { useSpectralThreads } from '@smoa/adapters/node';
 import type { LoadedLlama } from '@smoa/llama';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -33,7 +34,12 @@ export function configHook(cmd: Command): Command {
 }
 
 export async function startBackend(backend: string | undefined): Promise<BackendInfo> {
-  return initBackend(backend ? { prefer: backend as BackendChoice } : {});
+  const info = await initBackend(backend ? { prefer: backend as BackendChoice } : {});
+  // SMoA's block orders (a float64 eigen-decomposition per target weight, seconds each on a real model)
+  // on every core, by the backend's own rule (SMOA_THREADS, 1 under a test runner); the pool's
+  // workers are unref'd, so commands still exit by themselves.
+  useSpectralThreads();
+  return info;
 }
 
 /** The embedded model, a directory that exists, or a Hub id (a path that exists always wins). */
