@@ -16,7 +16,8 @@ export interface Session {
 export async function loadSession(baseUrl: string, adapter: AdapterModelConfig = ADAPTER): Promise<Session> {
   const { model: base, tokenizer } = await loadLlamaFromUrl(baseUrl);
   if (tokenizer === undefined) throw new Error(`${baseUrl}: the model has no tokenizer.json`);
-  return { base, model: prepareModel(base, { kind: 'adapter', adapter }), tokenizer };
+  // Seeded, so every page load starts from the same adapter: a run repeats, and backends can be compared.
+  return { base, model: prepareModel(base, { kind: 'adapter', adapter, seed: 0 }), tokenizer };
 }
 
 /** Greedy continuation of a prompt (BOS added explicitly, as the tokenizer contract asks). */

@@ -1,6 +1,6 @@
 export { AdamW } from './optim/adamw';
 export type { AdamWConfig, AdamWState } from './optim/adamw';
-export { clipByGlobalNorm, globalNorm } from './optim/clip';
+export { clipByGlobalNorm, clipByGlobalNormAsync, globalNorm } from './optim/clip';
 export { learningRateAt, DECAY_KINDS } from './schedule/lr-schedule';
 export type { DecayKind, LrScheduleConfig } from './schedule/lr-schedule';
 export { maskedTokenLossSum, fusedTokenLossSum, causalLmLossSum, scoredTokenCount } from './loss/causal-lm-loss';
@@ -19,7 +19,7 @@ export { MemoryCheckpointStore } from './checkpoint/store';
 export type { CheckpointStore, CheckpointTag } from './checkpoint/store';
 export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, resumeChanges, RESUME_INVARIANT_FIELDS } from './trainer/config';
 export type { TrainConfig, SelectBy, ConfigChange } from './trainer/config';
-export { evaluateLoss } from './trainer/evaluate-loss';
+export { evaluateLoss, evaluateLossAsync } from './trainer/evaluate-loss';
 export type { LossReport } from './trainer/evaluate-loss';
 export type { TrainEvent, TrainStopReason } from './trainer/events';
 export type { CausalLM, TrainableCausalLM } from './trainer/model';

@@ -14,18 +14,18 @@ function rng(seed: number): () => number {
 interface Case { name: string; a: number[]; b: number[]; tA?: boolean; tB?: boolean }
 
 const cases: Case[] = [
-  { name: 'attention scores [2, 3, 5, 4] x [2, 3, 4, 5]', a: [2, 3, 5, 4], b: [2, 3, 4, 5] },
-  { name: 'attention context [2, 3, 5, 5] x [2, 3, 5, 4]', a: [2, 3, 5, 5], b: [2, 3, 5, 4] },
+  { name: 'attention scores [2, 3, 9, 4] x [2, 3, 4, 9]', a: [2, 3, 9, 4], b: [2, 3, 4, 9] },
+  { name: 'attention context [2, 3, 9, 9] x [2, 3, 9, 4]', a: [2, 3, 9, 9], b: [2, 3, 9, 4] },
   { name: 'batched, b transposed (q k^T)', a: [4, 6, 8], b: [4, 7, 8], tB: true },
-  { name: 'batched, a transposed (a gradient)', a: [4, 8, 6], b: [4, 8, 7], tA: true },
-  { name: 'batched, both transposed', a: [3, 8, 6], b: [3, 7, 8], tA: true, tB: true },
+  { name: 'batched, a transposed (a gradient)', a: [4, 8, 9], b: [4, 8, 7], tA: true },
+  { name: 'batched, both transposed', a: [3, 8, 9], b: [3, 7, 8], tA: true, tB: true },
   { name: 'one matrix, b transposed (x w^T)', a: [9, 16], b: [11, 16], tB: true },
   { name: 'one matrix, a transposed (x^T dy)', a: [16, 9], b: [16, 11], tA: true },
   { name: 'one matrix, plain (the original kernel)', a: [9, 16], b: [16, 11] },
   { name: 'a batched, b shared: [3, 5, 8] x [1, 8, 6]', a: [3, 5, 8], b: [1, 8, 6] },
-  { name: 'a shared, b batched: [1, 5, 8] x [3, 8, 6]', a: [1, 5, 8], b: [3, 8, 6] },
+  { name: 'a shared, b batched: [1, 9, 8] x [3, 8, 6]', a: [1, 9, 8], b: [3, 8, 6] },
   { name: 'rank 3 by rank 2', a: [3, 5, 8], b: [8, 6] },
-  { name: 'one row per batch (generation)', a: [6, 1, 16], b: [6, 16, 10], tB: false },
+  { name: `fewer than MIN_ROWS rows (generation: the original loop)`, a: [6, 1, 16], b: [6, 10, 16], tB: true },
   { name: 'larger than one XNNPACK tile', a: [2, 70, 65], b: [2, 65, 130] },
 ];
 

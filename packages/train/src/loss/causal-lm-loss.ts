@@ -5,7 +5,13 @@ import { crossEntropySum, lmHeadCrossEntropySum } from './cross-entropy';
  * Next-token targets of a batch: row b * T + t (position t of sequence b) predicts ids[b, t + 1] and
  * is scored when lossMask[b, t + 1] is 1. The last position of each sequence predicts nothing.
  */
-function nextTokenTargets(inputIds: tf.Tensor2D, lossMask: tf.Tensor2D): { targets: Int32Array; weights: Float32Array; scored: number[] } {
+interface Targets {
+  targets: Int32Array;
+  weights: Float32Array;
+  scored: number[];
+}
+
+function nextTokenTargets(inputIds: tf.Tensor2D, lossMask: tf.Tensor2D): Targets {
   const [B, T] = inputIds.shape;
   if (lossMask.shape[0] !== B || lossMask.shape[1] !== T) {
     throw new Error(`causal LM loss: lossMask has shape [${lossMask.shape.join(', ')}]; expected [${B}, ${T}] like the ids`);
@@ -36,11 +42,14 @@ function nextTokenTargets(inputIds: tf.Tensor2D, lossMask: tf.Tensor2D): { targe
  * one-hot (see crossEntropySum).
  */
 export function maskedTokenLossSum(logits: tf.Tensor3D, inputIds: tf.Tensor2D, lossMask: tf.Tensor2D): tf.Scalar {
+  return maskedLoss(logits, inputIds, nextTokenTargets(inputIds, lossMask));
+}
+
+function maskedLoss(logits: tf.Tensor3D, inputIds: tf.Tensor2D, { targets, weights }: Targets): tf.Scalar {
   const [B, T, V] = logits.shape;
   if (inputIds.shape[0] !== B || inputIds.shape[1] !== T) {
     throw new Error(`causal LM loss: ids have shape [${inputIds.shape.join(', ')}]; expected [${B}, ${T}] like the logits`);
   }
-  const { targets, weights } = nextTokenTargets(inputIds, lossMask);
   return tf.tidy(() => crossEntropySum(tf.reshape(logits, [B * T, V]), targets, weights));
 }
 
@@ -50,11 +59,14 @@ export function maskedTokenLossSum(logits: tf.Tensor3D, inputIds: tf.Tensor2D, l
  * projected, a chunk at a time, so no [B, T, V] logits exist in the forward or the backward pass.
  */
 export function fusedTokenLossSum(hidden: tf.Tensor3D, headWeight: tf.Tensor2D, inputIds: tf.Tensor2D, lossMask: tf.Tensor2D): tf.Scalar {
+  return fusedLoss(hidden, headWeight, inputIds, nextTokenTargets(inputIds, lossMask));
+}
+
+function fusedLoss(hidden: tf.Tensor3D, headWeight: tf.Tensor2D, inputIds: tf.Tensor2D, { targets, scored }: Targets): tf.Scalar {
   const [B, T, D] = hidden.shape;
   if (inputIds.shape[0] !== B || inputIds.shape[1] !== T) {
     throw new Error(`causal LM loss: ids have shape [${inputIds.shape.join(', ')}]; expected [${B}, ${T}] like the hidden states`);
   }
-  const { targets, scored } = nextTokenTargets(inputIds, lossMask);
   if (scored.length === 0) return tf.tidy(() => tf.mul(tf.sum(hidden), 0) as tf.Scalar);
   return tf.tidy(() => {
     const rows = tf.gather(tf.reshape(hidden, [B * T, D]), tf.tensor1d(Int32Array.from(scored), 'int32')) as tf.Tensor2D;
@@ -77,10 +89,14 @@ export interface FusableCausalLM {
 export function causalLmLossSum(model: FusableCausalLM, batch: { inputIds: tf.Tensor2D; attentionMask?: tf.Tensor2D; lossMask: tf.Tensor2D }): tf.Scalar {
   const options = { attentionMask: batch.attentionMask };
   const head = model.hiddenStates ? model.outputProjection?.() : undefined;
+  // The targets are read before the forward pass uses the ids: until then a GPU backend still holds a
+  // new tensor's values on the CPU, so this read needs no device readback (which tfjs-backend-webgpu
+  // cannot do synchronously under Node, and which lost the device in Chromium on SwiftShader).
+  const targets = nextTokenTargets(batch.inputIds, batch.lossMask);
   return tf.tidy(() =>
     head && model.hiddenStates
-      ? fusedTokenLossSum(model.hiddenStates(batch.inputIds, options), head, batch.inputIds, batch.lossMask)
-      : maskedTokenLossSum(model.forward(batch.inputIds, options), batch.inputIds, batch.lossMask),
+      ? fusedLoss(model.hiddenStates(batch.inputIds, options), head, batch.inputIds, targets)
+      : maskedLoss(model.forward(batch.inputIds, options), batch.inputIds, targets),
   );
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@smoa/backend';
-import { clipByGlobalNorm } from './clip';
+import { clipByGlobalNorm, clipByGlobalNormAsync } from './clip';
 
 beforeAll(async () => {
   await initBackend();
@@ -25,6 +25,21 @@ describe('clipByGlobalNorm', () => {
       expect(Array.from(grads[0].dataSync())).toEqual(Array.from(g[0].dataSync()));
       tf.dispose(grads);
     }
+    tf.dispose(g);
+  });
+
+  it('gives the same norm and gradients when read asynchronously, and keeps the tensor count flat', async () => {
+    const g = [tf.tensor1d([3, 0]), tf.tensor2d([[0, 4]])];
+    const before = tf.memory().numTensors;
+    for (const limit of [1, 10, 0]) {
+      const sync = clipByGlobalNorm(g, limit);
+      const viaAsync = await clipByGlobalNormAsync(g, limit);
+      expect(viaAsync.norm).toBe(sync.norm);
+      viaAsync.grads.forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(sync.grads[i].dataSync())));
+      tf.dispose([...sync.grads, ...viaAsync.grads]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect((await clipByGlobalNormAsync([], 1)).norm).toBe(0);
     tf.dispose(g);
   });
 });

@@ -5,7 +5,7 @@ import { TinyLM, shakespeareExamples } from '../../test-fixtures/tiny-lm.mjs';
 import { MemoryCheckpointStore } from '../checkpoint/store';
 import { train, type TrainOptions } from './train';
 import type { TrainEvent } from './events';
-import { evaluateLoss } from './evaluate-loss';
+import { evaluateLoss, evaluateLossAsync } from './evaluate-loss';
 
 beforeAll(async () => {
   await initBackend();
@@ -46,6 +46,10 @@ describe('train', () => {
     expect(result.step).toBe(30);
     const after = evaluateLoss(model, validSet, 8).loss;
     expect(after).toBeLessThan(before - 0.5);
+    // The trainer's asynchronous evaluation (GPU backends) gives the same report, leaving no tensors.
+    const tensors = tf.memory().numTensors;
+    expect(await evaluateLossAsync(model, validSet, 3)).toEqual(evaluateLoss(model, validSet, 3));
+    expect(tf.memory().numTensors).toBe(tensors);
     expect(events.filter((e) => e.type === 'eval').map((e) => e.step)).toEqual([10, 20, 30]);
     expect(result.best?.step).toBeGreaterThan(0);
     expect((await store.load('last'))?.state.step).toBe(30);

@@ -4,13 +4,13 @@ import { DataCursor } from '../data/cursor';
 import { validateExamples, type MaskedExample, type TrainExample } from '../data/example';
 import { causalLmLossSum, scoredTokenCount } from '../loss/causal-lm-loss';
 import { AdamW } from '../optim/adamw';
-import { clipByGlobalNorm } from '../optim/clip';
+import { clipByGlobalNormAsync } from '../optim/clip';
 import { SeededRng } from '../rng/seeded-rng';
 import { learningRateAt } from '../schedule/lr-schedule';
 import { captureCheckpoint, restoreCheckpoint, TRAINER_STATE_FORMAT, type TrainerState, type TrainingCheckpoint } from '../checkpoint/payload';
 import type { CheckpointStore, CheckpointTag } from '../checkpoint/store';
 import { resolveTrainConfig, resumeChanges, RESUME_INVARIANT_FIELDS, type TrainConfig } from './config';
-import { evaluateLoss, type LossReport } from './evaluate-loss';
+import { evaluateLossAsync, type LossReport } from './evaluate-loss';
 import type { TrainEvent, TrainStopReason } from './events';
 import type { TrainableCausalLM } from './model';
 
@@ -44,9 +44,11 @@ export interface TrainResult {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-function allFinite(variables: readonly tf.Variable[]): boolean {
+// Every read of a tensor in the loop is asynchronous: on a GPU backend a synchronous read stalls the
+// device, tfjs-backend-webgpu cannot do one under Node, and in Chromium on SwiftShader it lost the device.
+async function allFinite(variables: readonly tf.Variable[]): Promise<boolean> {
   for (const v of variables) {
-    const data = v.dataSync();
+    const data = await v.data();
     for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
   }
   return true;
@@ -114,7 +116,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
   const save = async (tag: CheckpointTag): Promise<boolean> => {
     if (!store) return true;
-    if (!allFinite(variables)) return false;
+    if (!(await allFinite(variables))) return false;
     await store.save(captureCheckpoint(variables, optimizer, state()), tag);
     if (tag === 'last') lastCheckpointStep = step;
     await emit({ type: 'checkpoint', step, tag });
@@ -171,7 +173,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           variables,
         );
         disposeBatch(batch);
-        loss += value.dataSync()[0];
+        loss += (await value.data())[0];
         value.dispose();
         const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
         if (summed) {
@@ -193,7 +195,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         tf.dispose(gradsSum);
         return finish('diverged', `step ${step + 1}: ${diverged}; the run diverged (is the learning rate ${config.learningRate} too high?). Stopped without updating, ${keptMessage()}`);
       }
-      const { grads: clipped, norm } = clipByGlobalNorm(gradsSum, config.maxGradNorm);
+      const { grads: clipped, norm } = await clipByGlobalNormAsync(gradsSum, config.maxGradNorm);
       tf.dispose(gradsSum);
       if (!Number.isFinite(norm)) {
         tf.dispose(clipped);
@@ -206,7 +208,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
       const atEnd = step === config.maxSteps;
       if (validation && validation.length > 0 && ((config.evalEvery > 0 && step % config.evalEvery === 0) || atEnd)) {
-        const report = evaluateLoss(model, validation, config.evalBatchSize);
+        const report = await evaluateLossAsync(model, validation, config.evalBatchSize);
         const metric = options.metric ? await options.metric(model) : undefined;
         const selectBy = config.selectBy;
         const score = selectBy === 'loss' ? report.loss : metric;
