@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, serializeSafetensors, type TensorToWrite } from '@smoa/safetensors';
-import type { AdamW } from '../optim/adamw';
+import type { AdamW, AdamWState } from '../optim/adamw';
 import type { DataPosition } from '../data/cursor';
 import type { TrainConfig } from '../trainer/config';
 
@@ -32,13 +32,28 @@ export interface TrainingCheckpoint {
   optimizer: Uint8Array;
 }
 
+/**
+ * The trainer's variables, AdamW's moments and `state` as a checkpoint, read back synchronously (CPU
+ * backends). The trainer itself uses captureCheckpointAsync, which works on every backend.
+ */
 export function captureCheckpoint(variables: readonly tf.Variable[], optimizer: AdamW, state: TrainerState): TrainingCheckpoint {
+  const values = variables.map((v) => (v.dataSync() as Float32Array).slice());
+  return serializeCheckpoint(variables, values, optimizer.exportState(variables), state);
+}
+
+/** captureCheckpoint with asynchronous readbacks: webgpu under Node cannot read synchronously at all. */
+export async function captureCheckpointAsync(variables: readonly tf.Variable[], optimizer: AdamW, state: TrainerState): Promise<TrainingCheckpoint> {
+  // Both reads are issued before either is awaited, so a GPU backend can overlap the copies.
+  const [values, exported] = await Promise.all([Promise.all(variables.map((v) => v.data() as Promise<Float32Array>)), optimizer.exportStateAsync(variables)]);
+  return serializeCheckpoint(variables, values, exported, state);
+}
+
+function serializeCheckpoint(variables: readonly tf.Variable[], values: Float32Array[], exported: AdamWState, state: TrainerState): TrainingCheckpoint {
   const weights: Record<string, TensorToWrite> = {};
   variables.forEach((v, i) => {
-    weights[`param.${i}`] = { shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() };
+    weights[`param.${i}`] = { shape: [...v.shape], data: values[i] };
   });
   const moments: Record<string, TensorToWrite> = {};
-  const exported = optimizer.exportState(variables);
   exported.moments.forEach(({ m, v, shape }, i) => {
     moments[`m.${i}`] = { shape, data: m };
     moments[`v.${i}`] = { shape, data: v };

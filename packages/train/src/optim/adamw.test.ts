@@ -81,6 +81,28 @@ describe('AdamW', () => {
     optB2.dispose();
   });
 
+  it('exportStateAsync reads the same state as exportState, zeros for a variable never updated, as copies', async () => {
+    const a = tf.variable(tf.tensor1d(p0));
+    const idle = tf.variable(tf.zeros([2, 3]));
+    const opt = new AdamW({ learningRate: c.lr, beta1: c.b1, beta2: c.b2, weightDecay: c.wd });
+    for (const g of grads.slice(0, 2)) tf.tidy(() => opt.applyGradients({ [a.name]: tf.tensor1d(g) }));
+    const sync = opt.exportState([a, idle]);
+    const got = await opt.exportStateAsync([a, idle]);
+    expect(got.step).toBe(2);
+    expect(got.moments.map((x) => x.shape)).toEqual([[p0.length], [2, 3]]);
+    got.moments.forEach((x, i) => {
+      expect(Array.from(x.m)).toEqual(Array.from(sync.moments[i].m));
+      expect(Array.from(x.v)).toEqual(Array.from(sync.moments[i].v));
+    });
+    expect(got.moments[0].m.some((x) => x !== 0)).toBe(true);
+    expect(Array.from(got.moments[1].v)).toEqual([0, 0, 0, 0, 0, 0]);
+    // Writing into the exported arrays must not reach the optimizer's moments.
+    got.moments[0].m.fill(123);
+    expect(Array.from((await opt.exportStateAsync([a])).moments[0].m)).toEqual(Array.from(sync.moments[0].m));
+    tf.dispose([a, idle]);
+    opt.dispose();
+  });
+
   it('rejects state for other shapes, naming the variable', () => {
     const x = tf.variable(tf.zeros([3]), true, 'adamw_shape_check');
     const opt = new AdamW();

@@ -118,6 +118,25 @@ export class AdamW extends tf.Optimizer {
     };
   }
 
+  /**
+   * exportState read back asynchronously: the form GPU backends need (tfjs-backend-webgpu cannot read
+   * synchronously under Node, and a synchronous read in a browser stalls the page). The step count is
+   * taken before the first await, so an update in between cannot make it disagree with the moments.
+   */
+  async exportStateAsync(variables: readonly tf.Variable[]): Promise<AdamWState> {
+    const step = this.iterations_;
+    const moments = await Promise.all(
+      variables.map(async (variable) => {
+        const s = this.moments.get(variable.name);
+        const size = variable.size;
+        const [m, v] = s ? await Promise.all([s.m.data() as Promise<Float32Array>, s.v.data() as Promise<Float32Array>]) : [new Float32Array(size), new Float32Array(size)];
+        // Copies: on the cpu backend data() hands out the tensor's own buffer, and the caller owns this state.
+        return { shape: [...variable.shape], m: s ? m.slice() : m, v: s ? v.slice() : v };
+      }),
+    );
+    return { step, moments };
+  }
+
   /** Restores what exportState returned for the same variables (same order and shapes). */
   importState(variables: readonly tf.Variable[], state: AdamWState): void {
     if (state.moments.length !== variables.length) {

@@ -7,7 +7,7 @@ import { AdamW } from '../optim/adamw';
 import { clipByGlobalNormAsync } from '../optim/clip';
 import { SeededRng } from '../rng/seeded-rng';
 import { learningRateAt } from '../schedule/lr-schedule';
-import { captureCheckpoint, restoreCheckpoint, TRAINER_STATE_FORMAT, type TrainerState, type TrainingCheckpoint } from '../checkpoint/payload';
+import { captureCheckpointAsync, restoreCheckpoint, TRAINER_STATE_FORMAT, type TrainerState, type TrainingCheckpoint } from '../checkpoint/payload';
 import type { CheckpointStore, CheckpointTag } from '../checkpoint/store';
 import { resolveTrainConfig, resumeChanges, RESUME_INVARIANT_FIELDS, type TrainConfig } from './config';
 import { evaluateLossAsync, type LossReport } from './evaluate-loss';
@@ -117,7 +117,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const save = async (tag: CheckpointTag): Promise<boolean> => {
     if (!store) return true;
     if (!(await allFinite(variables))) return false;
-    await store.save(captureCheckpoint(variables, optimizer, state()), tag);
+    await store.save(await captureCheckpointAsync(variables, optimizer, state()), tag);
     if (tag === 'last') lastCheckpointStep = step;
     await emit({ type: 'checkpoint', step, tag });
     return true;
