@@ -13,7 +13,7 @@ export { batchTensors, disposeBatch } from './data/batch';
 export type { BatchTensors } from './data/batch';
 export { DataCursor } from './data/cursor';
 export type { DataPosition } from './data/cursor';
-export { captureCheckpoint, captureCheckpointAsync, restoreCheckpoint, TRAINER_STATE_FORMAT } from './checkpoint/payload';
+export { captureCheckpoint, captureCheckpointAsync, readVariables, restoreCheckpoint, TRAINER_STATE_FORMAT } from './checkpoint/payload';
 export type { TrainerState, TrainingCheckpoint } from './checkpoint/payload';
 export { MemoryCheckpointStore } from './checkpoint/store';
 export type { CheckpointStore, CheckpointTag } from './checkpoint/store';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@smoa/backend';
 import { AdamW } from '../optim/adamw';
-import { captureCheckpoint, captureCheckpointAsync, restoreCheckpoint, TRAINER_STATE_FORMAT, type TrainerState } from './payload';
+import { captureCheckpoint, captureCheckpointAsync, readVariables, restoreCheckpoint, TRAINER_STATE_FORMAT, type TrainerState } from './payload';
 import { DEFAULT_TRAIN_CONFIG } from '../trainer/config';
 
 beforeAll(async () => {
@@ -37,6 +37,19 @@ describe('checkpoint payload', () => {
     expect(Buffer.from(got.weights).equals(Buffer.from(sync.weights))).toBe(true);
     expect(Buffer.from(got.optimizer).equals(Buffer.from(sync.optimizer))).toBe(true);
     expect(got.state).toBe(state);
+    // Values the caller already read (the trainer's finiteness check) give the same bytes without a second read.
+    const given = await captureCheckpointAsync(vars, opt, state, await readVariables(vars));
+    expect(Buffer.from(given.weights).equals(Buffer.from(sync.weights))).toBe(true);
+    tf.dispose(vars);
+    opt.dispose();
+  });
+
+  it('refuses given values that do not match the variables, naming the variable', async () => {
+    const { vars, opt, state } = setup();
+    await expect(captureCheckpointAsync(vars, opt, state, [new Float32Array(6)])).rejects.toThrow('captureCheckpointAsync: got 1 value arrays for 2 variables');
+    await expect(captureCheckpointAsync(vars, opt, state, [new Float32Array(6), new Float32Array(3)])).rejects.toThrow(
+      `captureCheckpointAsync: values[1] holds 3 numbers but variable "${vars[1].name}" has 4`,
+    );
     tf.dispose(vars);
     opt.dispose();
   });

@@ -41,14 +41,33 @@ export function captureCheckpoint(variables: readonly tf.Variable[], optimizer: 
   return serializeCheckpoint(variables, values, optimizer.exportState(variables), state);
 }
 
-/** captureCheckpoint with asynchronous readbacks: webgpu under Node cannot read synchronously at all. */
-export async function captureCheckpointAsync(variables: readonly tf.Variable[], optimizer: AdamW, state: TrainerState): Promise<TrainingCheckpoint> {
-  // Both reads are issued before either is awaited, so a GPU backend can overlap the copies.
-  const [values, exported] = await Promise.all([Promise.all(variables.map((v) => v.data() as Promise<Float32Array>)), optimizer.exportStateAsync(variables)]);
-  return serializeCheckpoint(variables, values, exported, state);
+/** The values of `variables`, read back asynchronously (all reads issued before any is awaited). */
+export function readVariables(variables: readonly tf.Variable[]): Promise<Float32Array[]> {
+  return Promise.all(variables.map((v) => v.data() as Promise<Float32Array>));
 }
 
-function serializeCheckpoint(variables: readonly tf.Variable[], values: Float32Array[], exported: AdamWState, state: TrainerState): TrainingCheckpoint {
+/**
+ * captureCheckpoint with asynchronous readbacks: webgpu under Node cannot read synchronously at all.
+ * `values`, when given, are the variables as the caller already read them with readVariables (the
+ * trainer checks them for finiteness first), so they are not read a second time.
+ */
+export async function captureCheckpointAsync(
+  variables: readonly tf.Variable[],
+  optimizer: AdamW,
+  state: TrainerState,
+  values?: readonly Float32Array[],
+): Promise<TrainingCheckpoint> {
+  if (values !== undefined) {
+    if (values.length !== variables.length) throw new Error(`captureCheckpointAsync: got ${values.length} value arrays for ${variables.length} variables`);
+    const bad = variables.findIndex((v, i) => values[i]?.length !== v.size);
+    if (bad >= 0) throw new Error(`captureCheckpointAsync: values[${bad}] holds ${values[bad]?.length} numbers but variable "${variables[bad].name}" has ${variables[bad].size}`);
+  }
+  // Both reads are issued before either is awaited, so a GPU backend can overlap the copies.
+  const [read, exported] = await Promise.all([values ?? readVariables(variables), optimizer.exportStateAsync(variables)]);
+  return serializeCheckpoint(variables, read, exported, state);
+}
+
+function serializeCheckpoint(variables: readonly tf.Variable[], values: readonly Float32Array[], exported: AdamWState, state: TrainerState): TrainingCheckpoint {
   const weights: Record<string, TensorToWrite> = {};
   variables.forEach((v, i) => {
     weights[`param.${i}`] = { shape: [...v.shape], data: values[i] };

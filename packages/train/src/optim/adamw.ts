@@ -128,10 +128,10 @@ export class AdamW extends tf.Optimizer {
     const moments = await Promise.all(
       variables.map(async (variable) => {
         const s = this.moments.get(variable.name);
-        const size = variable.size;
-        const [m, v] = s ? await Promise.all([s.m.data() as Promise<Float32Array>, s.v.data() as Promise<Float32Array>]) : [new Float32Array(size), new Float32Array(size)];
         // Copies: on the cpu backend data() hands out the tensor's own buffer, and the caller owns this state.
-        return { shape: [...variable.shape], m: s ? m.slice() : m, v: s ? v.slice() : v };
+        const read = async (t?: tf.Variable) => (t ? ((await t.data()) as Float32Array).slice() : new Float32Array(variable.size));
+        const [m, v] = await Promise.all([read(s?.m), read(s?.v)]);
+        return { shape: [...variable.shape], m, v };
       }),
     );
     return { step, moments };

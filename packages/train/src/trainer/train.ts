@@ -7,7 +7,7 @@ import { AdamW } from '../optim/adamw';
 import { clipByGlobalNormAsync } from '../optim/clip';
 import { SeededRng } from '../rng/seeded-rng';
 import { learningRateAt } from '../schedule/lr-schedule';
-import { captureCheckpointAsync, restoreCheckpoint, TRAINER_STATE_FORMAT, type TrainerState, type TrainingCheckpoint } from '../checkpoint/payload';
+import { captureCheckpointAsync, readVariables, restoreCheckpoint, TRAINER_STATE_FORMAT, type TrainerState, type TrainingCheckpoint } from '../checkpoint/payload';
 import type { CheckpointStore, CheckpointTag } from '../checkpoint/store';
 import { resolveTrainConfig, resumeChanges, RESUME_INVARIANT_FIELDS, type TrainConfig } from './config';
 import { evaluateLossAsync, type LossReport } from './evaluate-loss';
@@ -46,9 +46,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
 
 // Every read of a tensor in the loop is asynchronous: on a GPU backend a synchronous read stalls the
 // device, tfjs-backend-webgpu cannot do one under Node, and in Chromium on SwiftShader it lost the device.
-async function allFinite(variables: readonly tf.Variable[]): Promise<boolean> {
-  for (const v of variables) {
-    const data = await v.data();
+function allFinite(values: readonly Float32Array[]): boolean {
+  for (const data of values) {
     for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
   }
   return true;
@@ -116,8 +115,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
   const save = async (tag: CheckpointTag): Promise<boolean> => {
     if (!store) return true;
-    if (!(await allFinite(variables))) return false;
-    await store.save(await captureCheckpointAsync(variables, optimizer, state()), tag);
+    // One readback of the variables serves both the finiteness check and the checkpoint.
+    const values = await readVariables(variables);
+    if (!allFinite(values)) return false;
+    await store.save(await captureCheckpointAsync(variables, optimizer, state(), values), tag);
     if (tag === 'last') lastCheckpointStep = step;
     await emit({ type: 'checkpoint', step, tag });
     return true;
